@@ -1,0 +1,167 @@
+// Facts decoded from one frame. Decoders are pure and never throw on packet data:
+// anything wrong with the bytes becomes a Problem on the packet (decode liberally, judge separately).
+
+export type Family = 'ipv4' | 'ipv6';
+
+/** A finding about one packet. `id` is stable (used in JSON and by the analyzer). */
+export interface Problem {
+  id: ProblemId;
+  message: string;
+  /** Byte offset in the frame where the problem was found, when it has one. */
+  offset?: number;
+}
+
+export type ProblemId =
+  | 'truncated' // capture (snap length) cut the packet: not a fault of the sender
+  | 'malformed' // the bytes cannot be what they claim (length fields, counts, headers)
+  | 'bad-version' // VRRP version not 2 or 3
+  | 'bad-type' // VRRP type not 1 (advertisement)
+  | 'bad-checksum' // no checksum variant matches
+  | 'bad-ttl' // TTL / hop limit not 255 (RFC 3768 §7.1, RFC 5798 §7.1)
+  | 'bad-ip-checksum'
+  | 'fragment' // VRRP in an IP fragment
+  | 'count-mismatch' // address count does not match the VRRP length
+  | 'trailing-bytes' // bytes after the VRRP message inside the IP payload
+  | 'vmac-mismatch' // source MAC is a VRRP VMAC for another VRID or the other family
+  | 'not-link-local' // VRRPv3/IPv6 first address not link-local (RFC 5798 §5.2.9)
+  | 'bad-interval' // advertisement interval 0
+  | 'reserved-set'; // v3 reserved bits not zero
+
+export interface Link {
+  /** Source / destination MAC as lowercase aa:bb:cc:dd:ee:ff, null when the link layer has none. */
+  srcMac: string | null;
+  dstMac: string | null;
+  /** 802.1Q VLAN ids, outermost first. */
+  vlans: number[];
+}
+
+export interface Ip {
+  family: Family;
+  src: string;
+  dst: string;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  ttl: number;
+  /** Upper-layer protocol number after IPv6 extension headers. */
+  protocol: number;
+  /** IPv4 header checksum valid (always true for IPv6, which has none). */
+  headerChecksumOk: boolean;
+  /** IPv4: MF set or fragment offset non-zero; IPv6: fragment header present. */
+  fragment: boolean;
+  /** Offset of the upper-layer payload in the frame. */
+  payloadOffset: number;
+  /** Payload length according to the IP header (not the frame: Ethernet pads short frames). */
+  payloadLength: number;
+}
+
+export type ChecksumStatus = 'ok' | 'bad' | 'unverified';
+
+/**
+ * Which computation the sender's checksum matched.
+ * v2: over the VRRP message only (RFC 3768 §5.3.8).
+ * v3: with the IPv4/IPv6 pseudo-header (RFC 5798 §5.2.8).
+ * v3-no-pseudo: v3 over IPv4 computed like v2 (Cisco IOS, keepalived vrrp_v3_checksum_as_v2).
+ * v3-legacy-unicast: pseudo-header built with 224.0.0.18 instead of the unicast destination (keepalived < 1.3.6).
+ */
+export type ChecksumVariant = 'v2' | 'v3' | 'v3-no-pseudo' | 'v3-legacy-unicast';
+
+interface Base {
+  /** Epoch seconds. */
+  ts: number;
+  /** Record number in the capture. */
+  record: number;
+  link: Link;
+  problems: Problem[];
+}
+
+export interface VrrpPacket extends Base {
+  kind: 'vrrp';
+  ip: Ip;
+  version: number;
+  /** VRRP type field; 1 = advertisement. */
+  type: number;
+  vrid: number;
+  priority: number;
+  /** Count IPvX Addr field as sent. */
+  addrCount: number;
+  /** v2 only: 0 none, 1 simple text password, 2 IP AH (deprecated by RFC 3768); null for v3. */
+  authType: number | null;
+  /** v2 auth type 1: the password (bytes up to the first NUL, one char per byte, unescaped). */
+  authPass: string | null;
+  /** v2 auth data as sent (8 bytes when present), hex; null if absent. */
+  authDataHex: string | null;
+  /** Advertisement interval in milliseconds (v2: seconds × 1000, v3: centiseconds × 10). */
+  intervalMs: number;
+  /** v3 reserved 4 bits (0 for v2). */
+  reserved: number;
+  checksum: number;
+  checksumStatus: ChecksumStatus;
+  checksumVariant: ChecksumVariant | null;
+  /** When no variant matched: what the checksum should have been for the packet's version. */
+  checksumExpected: number | null;
+  /** Virtual addresses actually present in the packet (may be fewer than addrCount when truncated). */
+  addrs: string[];
+  /** Source MAC is the VRRP VMAC 00:00:5e:00:01:XX (IPv4) / 00:00:5e:00:02:XX (IPv6). */
+  vmac: boolean;
+  /** VMAC whose VRID byte equals this VRID and whose family byte matches; null when not a VMAC. */
+  vmacMatches: boolean | null;
+  /** The capture cut the VRRP message short. */
+  truncated: boolean;
+}
+
+export interface CarpPacket extends Base {
+  kind: 'carp';
+  ip: Ip;
+  version: number;
+  type: number;
+  vhid: number;
+  advskew: number;
+  advbase: number;
+  truncated: boolean;
+}
+
+export interface ArpPacket extends Base {
+  kind: 'arp';
+  /** 1 request, 2 reply. */
+  op: number;
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+  /** Gratuitous: sender IP = target IP (request or reply), or a reply broadcast to ff:ff:ff:ff:ff:ff. */
+  gratuitous: boolean;
+}
+
+/** ICMPv6 neighbor advertisement (RFC 4861 §4.4): the IPv6 form of a gratuitous ARP when unsolicited. */
+export interface NaPacket extends Base {
+  kind: 'na';
+  ip: Ip;
+  target: string;
+  router: boolean;
+  solicited: boolean;
+  override: boolean;
+  /** Target link-layer address option, if present. */
+  targetMac: string | null;
+  /** Unsolicited (S flag clear): announces an address, as keepalived does after a takeover. */
+  unsolicited: boolean;
+}
+
+/** A frame that claimed to be one of ours (VRRP, ARP, NA, CARP) but could not be decoded. */
+export interface MalformedPacket extends Base {
+  kind: 'malformed';
+  ip: Ip | null;
+  /** What it claimed to be. */
+  claimed: 'vrrp' | 'arp' | 'na' | 'ip' | 'link';
+  reason: string;
+  offset: number;
+}
+
+/** Anything we do not analyse (other protocols). Only counted. */
+export interface OtherPacket extends Base {
+  kind: 'other';
+}
+
+export type Packet = VrrpPacket | CarpPacket | ArpPacket | NaPacket | MalformedPacket | OtherPacket;
+
+export const VRRP_PROTOCOL = 112;
+export const VRRP_GROUP_V4 = '224.0.0.18';
+export const VRRP_GROUP_V6 = 'ff02::12';
