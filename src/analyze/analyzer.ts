@@ -1,0 +1,911 @@
+// Per-virtual-router state over packet time, producing alerts.
+//
+// Deterministic: it consumes decoded packets and explicit tick(ts) calls and never reads the
+// wall clock, so a capture file and a live wire give the same answers. Timed conditions
+// (missed adverts, conditions that expire) fire at their exact deadline, not when we notice.
+
+import type { ArpPacket, Family, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
+import { ALERT_SEVERITY, type Alert, type AlertKind, type MasterChangeReason } from './alerts.js';
+import { IntervalStats, type IntervalSummary } from './intervals.js';
+import { GARP_GRACE_MS, masterDownIntervalMs, missedAdvertAfterMs, presenceWindowMs } from './timers.js';
+
+export interface AnalyzerOptions {
+  /** Expected VRRPv2 password (`--auth-pass`): a router using another one raises auth-mismatch. */
+  authPass?: string;
+  onAlert?: (alert: Alert) => void;
+  /** Bounded state against floods of forged sources (oldest silent routers are evicted). */
+  maxRoutersPerVrid?: number;
+  maxMasterChanges?: number;
+  maxClaimedAddresses?: number;
+}
+
+export type DestinationKind = 'group' | 'custom-group' | 'unicast';
+export type Role = 'master' | 'contender' | 'backup-or-silent' | 'resigned';
+export type VridState = 'ok' | 'warning' | 'split-brain' | 'down' | 'clash' | 'auth' | 'no-master';
+
+interface Router {
+  src: string;
+  mac: string | null;
+  vmac: boolean;
+  version: number;
+  firstSeenTs: number;
+  lastSeenTs: number;
+  adverts: number;
+  priority: number;
+  priorityHistory: { ts: number; priority: number }[];
+  intervalMs: number;
+  authType: number | null;
+  authPass: string | null;
+  addrs: string[];
+  addrsKey: string;
+  ttl: number;
+  dst: string;
+  dstKind: DestinationKind;
+  checksumVariant: string | null;
+  intervals: IntervalStats;
+  counts: Record<'badChecksum' | 'badTtl' | 'malformed' | 'vmacMismatch' | 'truncated', number>;
+  /** Per-router once-only alerts already raised (kind -> the alert, whose count we keep updating). */
+  raised: Map<AlertKind, Alert>;
+}
+
+interface MasterSpell {
+  src: string;
+  mac: string | null;
+  priority: number;
+  fromTs: number;
+  untilTs: number | null;
+}
+
+export interface MasterChange {
+  ts: number;
+  from: string | null;
+  to: string;
+  gapMs: number | null;
+  reason: MasterChangeReason;
+}
+
+interface OpenCondition {
+  alert: Alert;
+  /** Packet time at which the condition clears unless renewed; null = cleared by explicit logic. */
+  untilTs: number | null;
+}
+
+interface VirtualRouter {
+  key: string;
+  family: Family;
+  vrid: number;
+  versions: Set<number>;
+  routers: Map<string, Router>;
+  master: Router | null;
+  /** The master before the VRID lost it (resigned or timed out), for the gap of the next change. */
+  lostMaster: Router | null;
+  lostReason: 'resigned' | 'timeout' | null;
+  spells: MasterSpell[];
+  changes: MasterChange[];
+  changeCount: number;
+  lastChangeTs: number | null;
+  conditions: Map<string, OpenCondition>;
+  /** Since when two or more routers advertise with non-zero priority, and how often each did since. */
+  overlapStartTs: number | null;
+  overlapAdverts: Map<string, number>;
+  pendingGarp: { to: Router; sinceTs: number; dueTs: number } | null;
+  alertCounts: Partial<Record<AlertKind, number>>;
+  lastAdvertTs: number;
+}
+
+interface Claim {
+  mac: string;
+  ts: number;
+}
+
+const DEFAULTS = { maxRoutersPerVrid: 64, maxMasterChanges: 200, maxClaimedAddresses: 65_536 };
+const PRIORITY_HISTORY = 32;
+const SPELL_HISTORY = 200;
+
+export class Analyzer {
+  private readonly vrs = new Map<string, VirtualRouter>();
+  /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
+  private readonly vipIndex = new Map<string, VirtualRouter[]>();
+  private readonly claims = new Map<string, Claim>();
+  private readonly opts: Required<Omit<AnalyzerOptions, 'authPass' | 'onAlert'>> & AnalyzerOptions;
+  private nextAlertId = 1;
+  private nextDeadlineTs = Infinity;
+  private nowTs = -Infinity;
+  private stateLimitRaised = false;
+  /** Alerts fired, most recent last (bounded), for snapshots. */
+  private readonly recentAlerts: Alert[] = [];
+  readonly totals = { packets: 0, vrrp: 0, carp: 0, arp: 0, na: 0, malformed: 0, other: 0, truncated: 0 };
+
+  constructor(options: AnalyzerOptions = {}) {
+    this.opts = { ...DEFAULTS, ...options };
+  }
+
+  /** Packet time of the latest packet or tick. */
+  get now(): number {
+    return this.nowTs;
+  }
+
+  ingest(pkt: Packet): void {
+    this.totals.packets++;
+    this.advanceTo(pkt.ts);
+    switch (pkt.kind) {
+      case 'vrrp':
+        this.totals.vrrp++;
+        this.onVrrp(pkt);
+        break;
+      case 'arp':
+        this.totals.arp++;
+        if (pkt.gratuitous || pkt.op === 2) this.onClaim(pkt.senderIp, pkt.senderMac, pkt.ts);
+        break;
+      case 'na':
+        this.totals.na++;
+        this.onNa(pkt);
+        break;
+      case 'carp':
+        this.totals.carp++;
+        break;
+      case 'malformed':
+        this.totals.malformed++;
+        if (pkt.claimed === 'vrrp' && pkt.ip) this.onMalformedVrrp(pkt.ip.family, pkt.ip.src, pkt.ts, pkt.reason);
+        break;
+      default:
+        this.totals.other++;
+    }
+  }
+
+  /** Advance packet time without a packet (live capture ticks every 100 ms). */
+  tick(ts: number): void {
+    this.advanceTo(ts);
+  }
+
+  /** VRIDs whose routers list this virtual address (to filter ARP/NA by VRID). */
+  claimedBy(addr: string): number[] {
+    return this.vipIndex.get(addr)?.map((vr) => vr.vrid) ?? [];
+  }
+
+  /** End of input: evaluate timers once more at the last packet's time; nothing is invented after it. */
+  finish(): void {
+    if (this.nowTs > -Infinity) this.runTimers(this.nowTs);
+  }
+
+  // ---- packets --------------------------------------------------------------------------------
+
+  private onVrrp(pkt: VrrpPacket): void {
+    const family = pkt.ip.family;
+    if (pkt.truncated) this.totals.truncated++;
+    if (pkt.problems.some((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')) {
+      const why = pkt.problems.find((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')!;
+      this.onMalformedVrrp(family, pkt.ip.src, pkt.ts, why.message, pkt.vrid);
+      return;
+    }
+    const vr = this.virtualRouter(family, pkt.vrid);
+    vr.versions.add(pkt.version);
+    vr.lastAdvertTs = pkt.ts;
+    const r = this.router(vr, pkt);
+    if (!r) return;
+    this.checkPacketProblems(vr, r, pkt);
+    this.checkRouterOnce(vr, r, pkt);
+
+    if (pkt.priority === 0) {
+      this.onResign(vr, r, pkt.ts);
+    } else {
+      this.onMasterAdvert(vr, r, pkt.ts);
+    }
+    this.checkPeerConfig(vr, pkt.ts);
+  }
+
+  private router(vr: VirtualRouter, pkt: VrrpPacket): Router | null {
+    let r = vr.routers.get(pkt.ip.src);
+    const ts = pkt.ts;
+    if (!r) {
+      if (vr.routers.size >= this.opts.maxRoutersPerVrid && !this.evictOldest(vr, ts)) return null;
+      r = {
+        src: pkt.ip.src,
+        mac: pkt.link.srcMac,
+        vmac: pkt.vmac,
+        version: pkt.version,
+        firstSeenTs: ts,
+        lastSeenTs: ts,
+        adverts: 0,
+        priority: pkt.priority,
+        priorityHistory: [{ ts, priority: pkt.priority }],
+        intervalMs: pkt.intervalMs,
+        authType: pkt.authType,
+        authPass: pkt.authPass,
+        addrs: pkt.addrs,
+        addrsKey: addrsKey(pkt.addrs),
+        ttl: pkt.ip.ttl,
+        dst: pkt.ip.dst,
+        dstKind: destinationKind(pkt.ip.family, pkt.ip.dst),
+        checksumVariant: pkt.checksumVariant,
+        intervals: new IntervalStats(),
+        counts: { badChecksum: 0, badTtl: 0, malformed: 0, vmacMismatch: 0, truncated: 0 },
+        raised: new Map(),
+      };
+      vr.routers.set(r.src, r);
+      this.indexAddrs(vr, r.addrs);
+    } else {
+      r.intervals.add((ts - r.lastSeenTs) * 1000);
+      r.lastSeenTs = ts;
+      if (pkt.priority !== r.priority) {
+        r.priorityHistory.push({ ts, priority: pkt.priority });
+        if (r.priorityHistory.length > PRIORITY_HISTORY) r.priorityHistory.shift();
+        r.priority = pkt.priority;
+      }
+      r.mac = pkt.link.srcMac;
+      r.vmac = pkt.vmac;
+      r.version = pkt.version;
+      r.intervalMs = pkt.intervalMs;
+      r.ttl = pkt.ip.ttl;
+      r.dst = pkt.ip.dst;
+      r.dstKind = destinationKind(pkt.ip.family, pkt.ip.dst);
+      if (pkt.checksumVariant) r.checksumVariant = pkt.checksumVariant;
+      // A capture cut short shows fewer addresses and maybe no auth data: keep what we knew.
+      if (!pkt.truncated) {
+        r.authType = pkt.authType;
+        r.authPass = pkt.authPass;
+        const key = addrsKey(pkt.addrs);
+        if (key !== r.addrsKey) {
+          r.addrs = pkt.addrs;
+          r.addrsKey = key;
+          this.indexAddrs(vr, r.addrs);
+        }
+      }
+    }
+    r.adverts++;
+    if (pkt.truncated) r.counts.truncated++;
+    return r;
+  }
+
+  private evictOldest(vr: VirtualRouter, ts: number): boolean {
+    let oldest: Router | null = null;
+    for (const r of vr.routers.values()) {
+      if (r === vr.master) continue;
+      if (!oldest || r.lastSeenTs < oldest.lastSeenTs) oldest = r;
+    }
+    if (!oldest) return false;
+    vr.routers.delete(oldest.src);
+    vr.overlapAdverts.delete(oldest.src);
+    if (vr.lostMaster === oldest) vr.lostMaster = null;
+    if (!this.stateLimitRaised) {
+      this.stateLimitRaised = true;
+      this.emit(vr, 'state-limit', 'event', ts, [oldest.src],
+        `more than ${this.opts.maxRoutersPerVrid} routers advertise VRID ${vr.vrid}: forgetting the longest-silent ones ` +
+          `(a flood of forged sources, or a misconfigured segment); later evictions are not reported`);
+    }
+    return true;
+  }
+
+  private onResign(vr: VirtualRouter, r: Router, ts: number): void {
+    this.emit(vr, 'master-resigned', 'event', ts, [r.src],
+      `${r.src} sent priority 0: it is giving up mastership (keepalived stopping or shutting the instance down); ` +
+        `a backup should take over within Skew_Time`);
+    vr.overlapAdverts.delete(r.src);
+    if (vr.master === r) {
+      this.endSpell(vr, ts);
+      vr.master = null;
+      vr.lostMaster = r;
+      vr.lostReason = 'resigned';
+      this.closeCondition(vr, 'missed-advert', ts);
+      this.schedule(ts + missedAdvertAfterMs(r.intervalMs) / 1000);
+    }
+  }
+
+  private onMasterAdvert(vr: VirtualRouter, r: Router, ts: number): void {
+    const m = vr.master;
+    if (m === r) {
+      this.closeCondition(vr, 'missed-advert', ts);
+    } else if (m === null) {
+      const prev = vr.lostMaster;
+      if (prev && prev !== r) {
+        this.masterChange(vr, prev, r, ts, vr.lostReason ?? 'timeout');
+      } else {
+        this.startSpell(vr, r, ts);
+      }
+      this.closeCondition(vr, 'missed-advert', ts);
+      vr.master = r;
+      vr.lostMaster = null;
+      vr.lostReason = null;
+    } else if (ts - m.lastSeenTs > missedAdvertAfterMs(m.intervalMs) / 1000) {
+      // The master was already overdue: this router took over after the master went silent.
+      this.masterChange(vr, m, r, ts, 'timeout');
+      this.closeCondition(vr, 'missed-advert', ts);
+      vr.master = r;
+    } else if (outranks(r, m)) {
+      // RFC 3768 §6.4.2 / RFC 5798 §6.4.2: a backup with preemption and a higher priority takes over at once.
+      this.masterChange(vr, m, r, ts, 'preempted');
+      vr.master = r;
+    }
+    this.trackOverlap(vr, r, ts);
+    this.schedule(ts + missedAdvertAfterMs(r.intervalMs) / 1000);
+  }
+
+  /**
+   * Split brain: two or more routers keep advertising with non-zero priority. A preemption handover
+   * overlaps for at most one advert of the old master, so we wait until every contender has
+   * advertised twice since the overlap began. Masters that hear each other's adverts answer them at
+   * once, so their intervals look irregular: that is not loss.
+   */
+  private trackOverlap(vr: VirtualRouter, r: Router, ts: number): void {
+    const active = this.activeAdvertisers(vr, ts);
+    if (active.length < 2) {
+      vr.overlapStartTs = null;
+      vr.overlapAdverts.clear();
+      return;
+    }
+    if (vr.overlapStartTs === null) {
+      vr.overlapStartTs = ts;
+      vr.overlapAdverts.clear();
+    }
+    vr.overlapAdverts.set(r.src, (vr.overlapAdverts.get(r.src) ?? 0) + 1);
+    const persistent = active.filter((x) => (vr.overlapAdverts.get(x.src) ?? 0) >= 2);
+    const open = vr.conditions.get('duplicate-master');
+    if (persistent.length >= 2 && !open) {
+      const who = persistent.map((x) => `${x.src} (prio ${x.priority}${x.mac ? `, ${x.mac}` : ''})`).join(' and ');
+      this.openCondition(vr, 'duplicate-master', ts, persistent.map((x) => x.src), null,
+        `split brain: ${who} all advertise as master of VRID ${vr.vrid}. They do not hear each other: ` +
+          `usually IP protocol 112 is dropped in one direction (host firewall, security group, hypervisor or ` +
+          `switch filtering multicast); check that each node's firewall accepts protocol 112 ` +
+          `from its peer and that both capture points see both routers`);
+    } else if (open && persistent.length >= 2) {
+      for (const x of persistent) if (!open.alert.sources.includes(x.src)) open.alert.sources.push(x.src);
+    }
+  }
+
+  private activeAdvertisers(vr: VirtualRouter, ts: number): Router[] {
+    const out: Router[] = [];
+    for (const x of vr.routers.values()) {
+      if (x.priority > 0 && (ts - x.lastSeenTs) * 1000 <= masterDownIntervalMs(x.version, x.priority, x.intervalMs)) out.push(x);
+    }
+    return out;
+  }
+
+  private masterChange(vr: VirtualRouter, from: Router, to: Router, ts: number, reason: MasterChangeReason): void {
+    const gapMs = Math.round((ts - from.lastSeenTs) * 1e6) / 1e3;
+    const change: MasterChange = { ts, from: from.src, to: to.src, gapMs, reason };
+    vr.changes.push(change);
+    vr.changeCount++;
+    vr.lastChangeTs = ts;
+    if (vr.changes.length > this.opts.maxMasterChanges) vr.changes.shift();
+    this.endSpell(vr, from.lastSeenTs);
+    this.startSpell(vr, to, ts);
+    const why = {
+      resigned: `${from.src} resigned (priority 0)`,
+      timeout: `${from.src} went silent (last advert ${fmtMs(gapMs)} before)`,
+      preempted: `${to.src} has the higher priority (${to.priority} > ${from.priority}) and preempted`,
+    }[reason];
+    this.emit(vr, 'master-change', 'event', ts, [from.src, to.src],
+      `master of VRID ${vr.vrid} changed from ${from.src} to ${to.src}: ${why}; handover gap ${fmtMs(gapMs)}`,
+      { from: from.src, to: to.src, gapMs, reason });
+    if (to.addrs.length > 0) {
+      vr.pendingGarp = { to, sinceTs: ts - 1, dueTs: ts + GARP_GRACE_MS / 1000 };
+      this.schedule(vr.pendingGarp.dueTs);
+    }
+  }
+
+  private startSpell(vr: VirtualRouter, r: Router, ts: number): void {
+    vr.spells.push({ src: r.src, mac: r.mac, priority: r.priority, fromTs: ts, untilTs: null });
+    if (vr.spells.length > SPELL_HISTORY) vr.spells.shift();
+  }
+
+  private endSpell(vr: VirtualRouter, ts: number): void {
+    const last = vr.spells[vr.spells.length - 1];
+    if (last && last.untilTs === null) last.untilTs = ts;
+  }
+
+  /** Per-packet findings: raised once per router and kind, then only counted. */
+  private checkPacketProblems(vr: VirtualRouter, r: Router, pkt: VrrpPacket): void {
+    for (const p of pkt.problems) {
+      switch (p.id) {
+        case 'bad-checksum':
+        case 'bad-ip-checksum':
+          r.counts.badChecksum++;
+          this.once(vr, r, 'bad-checksum', pkt.ts,
+            `${r.src}: ${p.message}. Peers drop adverts with a bad checksum: check for a VRRPv3 checksum variant ` +
+              `mismatch (Cisco / keepalived vrrp_v3_checksum_as_v2 leave out the pseudo-header) or corruption`);
+          break;
+        case 'bad-ttl':
+          r.counts.badTtl++;
+          this.once(vr, r, 'bad-ttl', pkt.ts,
+            `${r.src}: TTL ${pkt.ip.ttl}, not 255: receivers must discard it (RFC 3768 §7.1, RFC 5798 §7.1); ` +
+              `the advert was routed or rewritten on its way`);
+          break;
+        case 'vmac-mismatch':
+          r.counts.vmacMismatch++;
+          this.once(vr, r, 'vmac-mismatch', pkt.ts, `${r.src}: ${p.message}`);
+          break;
+        case 'not-link-local':
+          this.once(vr, r, 'not-link-local', pkt.ts,
+            `${r.src}: ${p.message} (RFC 5798 §5.2.9); receivers may discard it`);
+          break;
+        case 'count-mismatch':
+        case 'bad-interval':
+          r.counts.malformed++;
+          this.once(vr, r, 'malformed', pkt.ts, `${r.src}: ${p.message}`);
+          break;
+      }
+    }
+    if (pkt.vmac && pkt.link.srcMac) {
+      for (const other of vr.routers.values()) {
+        if (other !== r && other.mac === pkt.link.srcMac && pkt.ts - other.lastSeenTs <= 3 * other.intervalMs / 1000) {
+          r.counts.vmacMismatch++;
+          this.once(vr, r, 'vmac-mismatch', pkt.ts,
+            `${r.src} and ${other.src} both send from the virtual MAC ${pkt.link.srcMac}: two masters with use_vmac ` +
+              `(switches will flap the MAC between ports)`);
+        }
+      }
+    }
+  }
+
+  private checkRouterOnce(vr: VirtualRouter, r: Router, pkt: VrrpPacket): void {
+    if (r.dstKind === 'custom-group') {
+      this.once(vr, r, 'nonstandard-group', pkt.ts,
+        `${r.src} advertises to ${r.dst}, not ${vr.family === 'ipv4' ? '224.0.0.18' : 'ff02::12'} ` +
+          `(keepalived vrrp_mcast_group4/6): fine, but firewalls and IGMP-snooping switches must allow that group`);
+    } else if (r.dstKind === 'unicast') {
+      this.once(vr, r, 'unicast', pkt.ts,
+        `${r.src} advertises by unicast to ${r.dst} (keepalived unicast_peer): fine, but every firewall on the ` +
+          `way must allow IP protocol 112 between the peers`);
+    }
+    if (pkt.priority === 255 && vr.family === 'ipv4' && pkt.addrs.length > 0 && !pkt.addrs.includes(r.src)) {
+      this.once(vr, r, 'owner-conflict', pkt.ts,
+        `${r.src} claims priority 255 (address owner) but is not one of the virtual addresses ` +
+          `${pkt.addrs.join(', ')}: use a priority below 255 unless it really owns them`);
+    }
+    const expected = this.opts.authPass;
+    if (expected !== undefined && pkt.version === 2 && !pkt.truncated && pkt.authPass !== expected) {
+      const key = `auth-expected:${r.src}`;
+      if (!vr.conditions.has(key)) {
+        this.openCondition(vr, 'auth-mismatch', pkt.ts, [r.src], key,
+          `${r.src} uses ${describeAuth(pkt.authType, pkt.authPass)}, not the expected password: ` +
+            `its peers discard its adverts; fix authentication { auth_pass } on one side`);
+      }
+    }
+  }
+
+  /**
+   * Configuration that peers must share (RFC 3768 §7.1 / keepalived): VIP list, auth, interval.
+   * Backups are silent, so routers are compared across a presence window, not only at one instant.
+   */
+  private checkPeerConfig(vr: VirtualRouter, ts: number): void {
+    if (vr.routers.size < 2) return;
+    const present: Router[] = [];
+    for (const x of vr.routers.values()) if ((ts - x.lastSeenTs) * 1000 <= presenceWindowMs(x.intervalMs)) present.push(x);
+    if (present.length < 2) return;
+    const until = ts + presenceWindowMs(Math.max(...present.map((x) => x.intervalMs))) / 1000;
+
+    this.peerCondition(vr, 'vrid-clash', present, (x) => x.addrsKey, until, ts, (groups) =>
+      `routers advertising VRID ${vr.vrid} disagree on the virtual addresses: ${groups}. ` +
+        `Either two different clusters share VRID ${vr.vrid} on this segment (give one another virtual_router_id) ` +
+        `or one node's virtual_ipaddress list is wrong`,
+      (x) => (x.addrs.length ? x.addrs.join(' ') : 'none'));
+    this.peerCondition(vr, 'auth-mismatch', present.filter((x) => x.version === 2), (x) => `${x.authType}/${x.authPass}`, until, ts,
+      (groups) =>
+        `routers in VRID ${vr.vrid} use different authentication: ${groups}. Each discards the other's adverts, ` +
+          `so both become master; make authentication { auth_type auth_pass } identical`,
+      (x) => describeAuth(x.authType, x.authPass));
+    this.peerCondition(vr, 'interval-mismatch', present, (x) => String(x.intervalMs), until, ts, (groups) =>
+      `routers in VRID ${vr.vrid} advertise different intervals: ${groups}. keepalived discards adverts with ` +
+        `another advert_int (VRRPv2), and timers disagree: set the same advert_int everywhere`,
+      (x) => fmtMs(x.intervalMs));
+  }
+
+  private peerCondition(
+    vr: VirtualRouter, kind: AlertKind, present: Router[], keyOf: (r: Router) => string,
+    untilTs: number, ts: number, message: (groups: string) => string, show: (r: Router) => string,
+  ): void {
+    const byKey = new Map<string, Router[]>();
+    for (const x of present) {
+      const k = keyOf(x);
+      const list = byKey.get(k);
+      if (list) list.push(x);
+      else byKey.set(k, [x]);
+    }
+    const open = vr.conditions.get(kind);
+    if (byKey.size < 2) return;
+    if (open) {
+      open.untilTs = untilTs;
+      return;
+    }
+    const groups = [...byKey.values()].map((rs) => `${rs.map((x) => x.src).join(', ')} has ${show(rs[0])}`).join('; ');
+    this.openCondition(vr, kind, ts, present.map((x) => x.src), null, message(groups)).untilTs = untilTs;
+    this.schedule(untilTs);
+  }
+
+  private onMalformedVrrp(family: Family, src: string, ts: number, reason: string, vrid?: number): void {
+    const vr = vrid === undefined ? null : this.virtualRouter(family, vrid);
+    const r = vr?.routers.get(src);
+    if (r) r.counts.malformed++;
+    const key = `malformed:${family}:${src}`;
+    if (this.malformedSeen.has(key)) return;
+    if (this.malformedSeen.size < 4096) this.malformedSeen.add(key);
+    this.emit(vr, 'malformed', 'event', ts, [src], `${src}: malformed VRRP packet: ${reason}`);
+  }
+  private readonly malformedSeen = new Set<string>();
+
+  // ---- address claims (gratuitous ARP, ARP replies, neighbor advertisements) --------------------
+
+  private onNa(pkt: NaPacket): void {
+    const mac = pkt.targetMac ?? pkt.link.srcMac;
+    if (mac) this.onClaim(pkt.target, mac, pkt.ts);
+  }
+
+  private onClaim(addr: string, mac: string, ts: number): void {
+    const vrs = this.vipIndex.get(addr);
+    if (!vrs) return;
+    const prev = this.claims.get(addr);
+    this.claims.set(addr, { mac, ts });
+    if (!prev || prev.mac === mac) return;
+    for (const vr of vrs) {
+      const mdiS = this.masterDownS(vr);
+      if (ts - prev.ts > mdiS) continue;
+      // During a takeover the old master may still answer ARP while the new one announces itself.
+      if (vr.lastChangeTs !== null && ts - vr.lastChangeTs <= mdiS + GARP_GRACE_MS / 1000) continue;
+      // With use_vmac a node answers with the VMAC; its real MAC and the VMAC are the same router.
+      const vmac = vmacOf(vr.family, vr.vrid);
+      if (prev.mac === vmac || mac === vmac) continue;
+      const key = `vip-conflict:${addr}`;
+      const open = vr.conditions.get(key);
+      if (open) {
+        open.untilTs = ts + mdiS;
+        continue;
+      }
+      this.openCondition(vr, 'vip-conflict', ts, [prev.mac, mac], key,
+        `virtual address ${addr} of VRID ${vr.vrid} is claimed by two MACs, ${prev.mac} and ${mac}, within ` +
+          `${fmtMs(mdiS * 1000)}: two hosts answer for it (split brain, or the address is also configured statically ` +
+          `on another host)`).untilTs = ts + mdiS;
+      this.schedule(ts + mdiS);
+    }
+  }
+
+  // ---- timers ----------------------------------------------------------------------------------
+
+  private advanceTo(ts: number): void {
+    if (ts >= this.nextDeadlineTs) this.runTimers(ts);
+    if (ts > this.nowTs) this.nowTs = ts;
+  }
+
+  private schedule(ts: number): void {
+    if (ts < this.nextDeadlineTs) this.nextDeadlineTs = ts;
+  }
+
+  /** Fire everything due at or before `now`, each at its own deadline, then find the next deadline. */
+  private runTimers(now: number): void {
+    let next = Infinity;
+    for (const vr of this.vrs.values()) {
+      const m = vr.master;
+      if (m) {
+        const due = m.lastSeenTs + missedAdvertAfterMs(m.intervalMs) / 1000;
+        if (due <= now) {
+          if (!vr.conditions.has('missed-advert')) {
+            this.openCondition(vr, 'missed-advert', due, [m.src], null,
+              `master ${m.src} of VRID ${vr.vrid} missed three adverts (silent for ${fmtMs(3 * m.intervalMs)}, ` +
+                `interval ${fmtMs(m.intervalMs)}): it stopped, crashed or lost its link, or its adverts are dropped ` +
+                `on the way; a backup should take over after Master_Down_Interval ` +
+                `(${fmtMs(masterDownIntervalMs(m.version, m.priority, m.intervalMs))})`);
+          }
+        } else next = Math.min(next, due);
+      } else if (vr.lostMaster && vr.lostReason === 'resigned') {
+        const r = vr.lostMaster;
+        const due = r.lastSeenTs + missedAdvertAfterMs(r.intervalMs) / 1000;
+        if (due <= now) {
+          if (!vr.conditions.has('missed-advert')) {
+            this.openCondition(vr, 'missed-advert', due, [r.src], null,
+              `${r.src} resigned as master of VRID ${vr.vrid} and no router took over within ` +
+                `${fmtMs(3 * r.intervalMs)}: its virtual addresses are down (no backup running, or the backup ` +
+                `does not hear the adverts)`);
+          }
+        } else next = Math.min(next, due);
+      }
+      if (vr.overlapStartTs !== null) {
+        const active = this.activeAdvertisers(vr, now);
+        if (active.length < 2) {
+          const dup = vr.conditions.get('duplicate-master');
+          if (dup) {
+            const ended = lastOverlapEnd(vr, now);
+            this.closeCondition(vr, 'duplicate-master', ended, `only one router of VRID ${vr.vrid} advertises again`);
+          }
+          vr.overlapStartTs = null;
+          vr.overlapAdverts.clear();
+        } else {
+          for (const x of active) next = Math.min(next, x.lastSeenTs + masterDownIntervalMs(x.version, x.priority, x.intervalMs) / 1000);
+        }
+      }
+      const g = vr.pendingGarp;
+      if (g) {
+        if (g.dueTs <= now) {
+          vr.pendingGarp = null;
+          this.checkGarp(vr, g.to, g.sinceTs, g.dueTs);
+        } else next = Math.min(next, g.dueTs);
+      }
+      for (const [key, c] of vr.conditions) {
+        if (c.untilTs === null) continue;
+        if (c.untilTs <= now) this.closeCondition(vr, key, c.untilTs);
+        else next = Math.min(next, c.untilTs);
+      }
+    }
+    this.nextDeadlineTs = next;
+  }
+
+  private checkGarp(vr: VirtualRouter, to: Router, sinceTs: number, dueTs: number): void {
+    const vmac = vmacOf(vr.family, vr.vrid);
+    const missing = to.addrs.filter((a) => {
+      const c = this.claims.get(a);
+      return !(c && c.ts >= sinceTs && c.ts <= dueTs && (c.mac === to.mac || c.mac === vmac));
+    });
+    if (missing.length === 0) return;
+    const what = vr.family === 'ipv4' ? 'gratuitous ARP' : 'unsolicited neighbor advertisement';
+    this.emit(vr, 'garp-missing', 'event', dueTs, [to.src],
+      `new master ${to.src} of VRID ${vr.vrid} sent no ${what} for ${missing.join(', ')} within ` +
+        `${fmtMs(GARP_GRACE_MS)} of taking over: hosts and the gateway keep the old MAC in their caches until ` +
+        `they expire (check vrrp_garp_master_delay / garp settings, or a filter dropping ${vr.family === 'ipv4' ? 'ARP' : 'ICMPv6'} here)`);
+  }
+
+  // ---- alerts ----------------------------------------------------------------------------------
+
+  /** Build the complete alert first: onAlert renders it at once, so nothing may be added afterwards. */
+  private emit(
+    vr: VirtualRouter | null, kind: AlertKind, status: Alert['status'], ts: number, sources: string[], message: string,
+    extra?: Partial<Alert>,
+  ): Alert {
+    const alert: Alert = {
+      id: extra?.id ?? this.nextAlertId++,
+      kind,
+      severity: ALERT_SEVERITY[kind],
+      status,
+      ts,
+      vrid: vr?.vrid ?? null,
+      family: vr?.family ?? null,
+      sources,
+      message,
+      ...extra,
+    };
+    if (vr && status !== 'cleared') vr.alertCounts[kind] = (vr.alertCounts[kind] ?? 0) + 1;
+    this.recentAlerts.push(alert);
+    if (this.recentAlerts.length > 500) this.recentAlerts.shift();
+    this.opts.onAlert?.(alert);
+    return alert;
+  }
+
+  private once(vr: VirtualRouter, r: Router, kind: AlertKind, ts: number, message: string): void {
+    const prev = r.raised.get(kind);
+    if (prev) {
+      prev.count = (prev.count ?? 1) + 1;
+      return;
+    }
+    r.raised.set(kind, this.emit(vr, kind, 'event', ts, [r.src], message, { count: 1 }));
+  }
+
+  private openCondition(vr: VirtualRouter, kind: AlertKind, ts: number, sources: string[], key: string | null, message: string): OpenCondition {
+    const cond: OpenCondition = { alert: this.emit(vr, kind, 'raised', ts, sources, message), untilTs: null };
+    vr.conditions.set(key ?? kind, cond);
+    return cond;
+  }
+
+  private closeCondition(vr: VirtualRouter, key: string, ts: number, why?: string): void {
+    const cond = vr.conditions.get(key);
+    if (!cond) return;
+    vr.conditions.delete(key);
+    const a = cond.alert;
+    this.emit(vr, a.kind, 'cleared', Math.max(ts, a.ts), a.sources, `cleared: ${why ?? a.message}`, { id: a.id });
+  }
+
+  // ---- bookkeeping -----------------------------------------------------------------------------
+
+  private virtualRouter(family: Family, vrid: number): VirtualRouter {
+    const key = `${family}/${vrid}`;
+    let vr = this.vrs.get(key);
+    if (!vr) {
+      vr = {
+        key, family, vrid,
+        versions: new Set(),
+        routers: new Map(),
+        master: null,
+        lostMaster: null,
+        lostReason: null,
+        spells: [],
+        changes: [],
+        changeCount: 0,
+        lastChangeTs: null,
+        conditions: new Map(),
+        overlapStartTs: null,
+        overlapAdverts: new Map(),
+        pendingGarp: null,
+        alertCounts: {},
+        lastAdvertTs: -Infinity,
+      };
+      this.vrs.set(key, vr);
+    }
+    return vr;
+  }
+
+  private indexAddrs(vr: VirtualRouter, addrs: string[]): void {
+    for (const a of addrs) {
+      const list = this.vipIndex.get(a);
+      if (!list) {
+        if (this.vipIndex.size < this.opts.maxClaimedAddresses) this.vipIndex.set(a, [vr]);
+      } else if (!list.includes(vr)) list.push(vr);
+    }
+  }
+
+  private masterDownS(vr: VirtualRouter): number {
+    const r = vr.master ?? vr.lostMaster ?? vr.routers.values().next().value;
+    return r ? masterDownIntervalMs(r.version, r.priority || 1, r.intervalMs) / 1000 : 4;
+  }
+
+  // ---- snapshots for renderers -----------------------------------------------------------------
+
+  snapshot(): AnalyzerSnapshot {
+    const vrids = [...this.vrs.values()]
+      .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family))
+      .map((vr) => this.vrSnapshot(vr));
+    return { ts: this.nowTs, totals: { ...this.totals }, vrids, recentAlerts: this.recentAlerts.slice() };
+  }
+
+  private vrSnapshot(vr: VirtualRouter): VridSnapshot {
+    const routers = [...vr.routers.values()].sort((a, b) => b.priority - a.priority || a.src.localeCompare(b.src));
+    const open = [...vr.conditions.values()].map((c) => c.alert);
+    return {
+      family: vr.family,
+      vrid: vr.vrid,
+      versions: [...vr.versions].sort(),
+      state: vridState(vr, open),
+      master: vr.master ? this.routerSnapshot(vr, vr.master) : null,
+      masterSince: vr.spells.length ? vr.spells[vr.spells.length - 1].fromTs : null,
+      lastAdvertTs: vr.lastAdvertTs,
+      routers: routers.map((r) => this.routerSnapshot(vr, r)),
+      masterChanges: vr.changes.slice(),
+      masterChangeCount: vr.changeCount,
+      history: vr.spells.map((s) => ({ ...s })),
+      alerts: { ...vr.alertCounts },
+      openAlerts: open,
+    };
+  }
+
+  private routerSnapshot(vr: VirtualRouter, r: Router): RouterSnapshot {
+    const active = r.priority > 0 && (this.nowTs - r.lastSeenTs) * 1000 <= masterDownIntervalMs(r.version, r.priority, r.intervalMs);
+    const role: Role = vr.master === r ? 'master' : r.priority === 0 ? 'resigned' : active ? 'contender' : 'backup-or-silent';
+    return {
+      src: r.src,
+      mac: r.mac,
+      vmac: r.vmac,
+      role,
+      version: r.version,
+      priority: r.priority,
+      priorityHistory: r.priorityHistory.slice(),
+      intervalMs: r.intervalMs,
+      observed: r.intervals.summary(),
+      recentIntervalsMs: r.intervals.recent(),
+      authType: r.authType,
+      authPass: r.authPass,
+      addrs: r.addrs,
+      ttl: r.ttl,
+      dst: r.dst,
+      dstKind: r.dstKind,
+      checksumVariant: r.checksumVariant,
+      firstSeenTs: r.firstSeenTs,
+      lastSeenTs: r.lastSeenTs,
+      adverts: r.adverts,
+      counts: { ...r.counts },
+    };
+  }
+}
+
+export interface RouterSnapshot {
+  src: string;
+  mac: string | null;
+  vmac: boolean;
+  role: Role;
+  version: number;
+  priority: number;
+  priorityHistory: { ts: number; priority: number }[];
+  intervalMs: number;
+  observed: IntervalSummary;
+  recentIntervalsMs: number[];
+  authType: number | null;
+  authPass: string | null;
+  addrs: string[];
+  ttl: number;
+  dst: string;
+  dstKind: DestinationKind;
+  checksumVariant: string | null;
+  firstSeenTs: number;
+  lastSeenTs: number;
+  adverts: number;
+  counts: Router['counts'];
+}
+
+export interface VridSnapshot {
+  family: Family;
+  vrid: number;
+  versions: number[];
+  state: VridState;
+  master: RouterSnapshot | null;
+  masterSince: number | null;
+  lastAdvertTs: number;
+  routers: RouterSnapshot[];
+  masterChanges: MasterChange[];
+  masterChangeCount: number;
+  history: MasterSpell[];
+  alerts: Partial<Record<AlertKind, number>>;
+  openAlerts: Alert[];
+}
+
+export interface AnalyzerSnapshot {
+  ts: number;
+  totals: Analyzer['totals'];
+  vrids: VridSnapshot[];
+  recentAlerts: Alert[];
+}
+
+function vridState(vr: VirtualRouter, open: Alert[]): VridState {
+  const kinds = new Set(open.map((a) => a.kind));
+  if (kinds.has('duplicate-master')) return 'split-brain';
+  if (kinds.has('missed-advert')) return 'down';
+  if (kinds.has('vrid-clash')) return 'clash';
+  if (kinds.has('auth-mismatch')) return 'auth';
+  if (!vr.master) return 'no-master';
+  if (open.some((a) => a.severity !== 'info')) return 'warning';
+  return 'ok';
+}
+
+function lastOverlapEnd(vr: VirtualRouter, now: number): number {
+  // The overlap ended when the second-to-last advertiser's Master_Down_Interval ran out.
+  let end = -Infinity;
+  for (const x of vr.routers.values()) {
+    if (x.priority === 0) continue;
+    const expiry = x.lastSeenTs + masterDownIntervalMs(x.version, x.priority, x.intervalMs) / 1000;
+    if (expiry <= now && expiry > end) end = expiry;
+  }
+  return end === -Infinity ? now : end;
+}
+
+function outranks(a: Router, b: Router): boolean {
+  // RFC 3768 §6.4.3: equal priorities are broken by the higher primary IP address.
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  return compareAddr(a.src, b.src) > 0;
+}
+
+function compareAddr(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  if (pa.length === 4 && pb.length === 4) {
+    for (let i = 0; i < 4; i++) {
+      const d = Number(pa[i]) - Number(pb[i]);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function destinationKind(family: Family, dst: string): DestinationKind {
+  if (family === 'ipv4') {
+    if (dst === '224.0.0.18') return 'group';
+    const first = Number(dst.slice(0, dst.indexOf('.')));
+    return first >= 224 && first <= 239 ? 'custom-group' : 'unicast';
+  }
+  if (dst === 'ff02::12') return 'group';
+  return dst.startsWith('ff') ? 'custom-group' : 'unicast';
+}
+
+export function vmacOf(family: Family, vrid: number): string {
+  return `00:00:5e:00:0${family === 'ipv4' ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
+function addrsKey(addrs: string[]): string {
+  return addrs.length <= 1 ? (addrs[0] ?? '') : addrs.slice().sort().join(',');
+}
+
+function describeAuth(type: number | null, pass: string | null): string {
+  if (type === 1) return `password ${JSON.stringify(pass ?? '')}`;
+  if (type === 0 || type === null) return 'no authentication';
+  if (type === 2) return 'IP AH authentication';
+  return `auth type ${type}`;
+}
+
+/** 1000 -> "1s", 1500 -> "1.5s", 12.34 -> "12.3ms". */
+export function fmtMs(ms: number): string {
+  if (Math.abs(ms) >= 1000) return `${Number((ms / 1000).toFixed(3))}s`;
+  return `${Math.round(ms * 10) / 10}ms`;
+}

@@ -1,0 +1,108 @@
+// One tcpdump-like line per packet, and one per alert.
+import type { Alert } from '../analyze/alerts.js';
+import type { ArpPacket, CarpPacket, MalformedPacket, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
+import { fmtMs } from '../analyze/analyzer.js';
+import type { Palette } from './color.js';
+import { escapeControls, quote } from './escape.js';
+import { timeOfDay } from './time.js';
+
+export interface LineOptions {
+  verbose: boolean;
+  palette: Palette;
+}
+
+/** The line for a packet, or null for packets we do not show (other protocols). */
+export function packetLine(pkt: Packet, o: LineOptions): string | null {
+  switch (pkt.kind) {
+    case 'vrrp':
+      return vrrpLine(pkt, o);
+    case 'arp':
+      return arpLine(pkt, o);
+    case 'na':
+      return naLine(pkt, o);
+    case 'carp':
+      return carpLine(pkt, o);
+    case 'malformed':
+      return malformedLine(pkt, o);
+    default:
+      return null;
+  }
+}
+
+const PRIORITY_MEANING: Record<number, string> = { 0: ' (resigning)', 255: ' (owner)' };
+const AUTH_NAMES: Record<number, string> = { 0: 'none', 1: 'simple', 2: 'ah' };
+
+function vrrpLine(p: VrrpPacket, o: LineOptions): string {
+  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' VRRPv' + p.version;
+  if (p.type !== 1) s += ' type ' + p.type;
+  s += ' vrid ' + p.vrid + ' prio ' + p.priority + (PRIORITY_MEANING[p.priority] ?? '');
+  s += ' intvl ' + fmtMs(p.intervalMs);
+  if (p.authType !== null && p.authType !== 0) {
+    s += p.authType === 1 && p.authPass !== null ? ' auth ' + quote(p.authPass) : ' auth ' + (AUTH_NAMES[p.authType] ?? `unknown (${p.authType})`);
+  }
+  s += ' addrs ' + (p.addrs.length ? p.addrs.join(',') : '-');
+  if (p.addrCount !== p.addrs.length) s += ' (count ' + p.addrCount + ')';
+  if (o.verbose) {
+    s += ' [' + linkText(p) + ' ttl ' + p.ip.ttl + ' cksum 0x' + hex4(p.checksum) + ' ' + p.checksumStatus;
+    if (p.checksumVariant) s += ' (' + p.checksumVariant + ')';
+    if (p.checksumExpected !== null) s += ', should be 0x' + hex4(p.checksumExpected);
+    if (p.vmac) s += p.vmacMatches ? ' vmac' : ' vmac-mismatch';
+    s += ']';
+  }
+  return s + problemsText(p, o);
+}
+
+function arpLine(p: ArpPacket, o: LineOptions): string {
+  let s = timeOfDay(p.ts) + ' ARP ';
+  if (p.gratuitous) s += 'gratuitous ' + (p.op === 2 ? 'reply ' : 'request ') + p.senderIp + ' is-at ' + p.senderMac;
+  else if (p.op === 1) s += 'who-has ' + p.targetIp + ' tell ' + p.senderIp;
+  else if (p.op === 2) s += 'reply ' + p.senderIp + ' is-at ' + p.senderMac;
+  else s += 'op ' + p.op + ' ' + p.senderIp + ' > ' + p.targetIp;
+  if (o.verbose) s += ' [' + linkText(p) + ']';
+  return s + problemsText(p, o);
+}
+
+function naLine(p: NaPacket, o: LineOptions): string {
+  const flags = (p.router ? 'R' : '') + (p.solicited ? 'S' : '') + (p.override ? 'O' : '');
+  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' NA ' + (p.unsolicited ? 'unsolicited ' : '') + 'tgt ' + p.target;
+  if (p.targetMac) s += ' lladdr ' + p.targetMac;
+  if (flags) s += ' flags ' + flags;
+  if (o.verbose) s += ' [' + linkText(p) + ' hlim ' + p.ip.ttl + ']';
+  return s + problemsText(p, o);
+}
+
+function carpLine(p: CarpPacket, o: LineOptions): string {
+  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' CARPv' + p.version + ' vhid ' + p.vhid + ' advbase ' + p.advbase + ' advskew ' + p.advskew;
+  if (o.verbose) s += ' [' + linkText(p) + ' ttl ' + p.ip.ttl + ']';
+  return s + problemsText(p, o);
+}
+
+function malformedLine(p: MalformedPacket, o: LineOptions): string {
+  const where = p.ip ? p.ip.src + ' > ' + p.ip.dst + ' ' : '';
+  return timeOfDay(p.ts) + ' ' + where + o.palette.severity('warning', 'malformed ' + p.claimed + ': ' + escapeControls(p.reason) + ' (offset ' + p.offset + ')');
+}
+
+function linkText(p: Packet): string {
+  let s = p.link.srcMac ? p.link.srcMac + ' > ' + (p.link.dstMac ?? '?') : 'no link addresses';
+  if (p.link.vlans.length) s += ' vlan ' + p.link.vlans.join('.');
+  return s;
+}
+
+function problemsText(p: Packet, o: LineOptions): string {
+  if (p.problems.length === 0) return '';
+  return ' ' + o.palette.severity('warning', '[' + p.problems.map((x) => x.id + ': ' + escapeControls(x.message)).join('; ') + ']');
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+export function alertLine(a: Alert, palette: Palette): string {
+  const where = a.vrid === null ? '' : ` vrid ${a.vrid}${a.family === 'ipv6' ? ' (ipv6)' : ''}`;
+  const head =
+    a.status === 'cleared'
+      ? palette.ok(`CLEARED ${a.kind}`)
+      : palette.severity(a.severity, `${a.severity === 'info' ? 'NOTE' : 'ALERT'} ${a.severity} ${a.kind}`);
+  const count = a.count !== undefined && a.count > 1 ? ` (x${a.count})` : '';
+  return `${timeOfDay(a.ts)} ${head}${where}: ${escapeControls(a.message)}${count}`;
+}

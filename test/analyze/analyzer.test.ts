@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analyze/analyzer.js';
+import type { Alert } from '../../src/analyze/alerts.js';
+import { masterDownIntervalMs, skewTimeMs } from '../../src/analyze/timers.js';
+import type { ArpPacket, Problem, VrrpPacket } from '../../src/decode/types.js';
+
+interface AdvertSpec {
+  ts: number;
+  src: string;
+  vrid?: number;
+  prio?: number;
+  intervalMs?: number;
+  addrs?: string[];
+  pass?: string | null;
+  mac?: string;
+  dst?: string;
+  ttl?: number;
+  problems?: Problem[];
+}
+
+function advert(s: AdvertSpec): VrrpPacket {
+  return {
+    kind: 'vrrp',
+    ts: s.ts,
+    record: 0,
+    link: { srcMac: s.mac ?? `02:00:00:00:00:${s.src.split('.').pop()!.padStart(2, '0')}`, dstMac: '01:00:5e:00:00:12', vlans: [] },
+    problems: s.problems ?? [],
+    ip: { family: 'ipv4', src: s.src, dst: s.dst ?? '224.0.0.18', ttl: s.ttl ?? 255, protocol: 112, headerChecksumOk: true, fragment: false, payloadOffset: 34, payloadLength: 20 },
+    version: 2,
+    type: 1,
+    vrid: s.vrid ?? 51,
+    priority: s.prio ?? 100,
+    addrCount: (s.addrs ?? ['10.0.0.100']).length,
+    authType: s.pass === null ? 0 : 1,
+    authPass: s.pass === null ? null : (s.pass ?? 'secret'),
+    authDataHex: null,
+    intervalMs: s.intervalMs ?? 1000,
+    reserved: 0,
+    checksum: 0,
+    checksumStatus: 'ok',
+    checksumVariant: 'v2',
+    checksumExpected: null,
+    addrs: s.addrs ?? ['10.0.0.100'],
+    vmac: false,
+    vmacMatches: null,
+    truncated: false,
+  };
+}
+
+function garp(ts: number, ip: string, mac: string): ArpPacket {
+  return {
+    kind: 'arp', ts, record: 0, problems: [],
+    link: { srcMac: mac, dstMac: 'ff:ff:ff:ff:ff:ff', vlans: [] },
+    op: 1, senderMac: mac, senderIp: ip, targetMac: '00:00:00:00:00:00', targetIp: ip, gratuitous: true,
+  };
+}
+
+function run(packets: (VrrpPacket | ArpPacket)[], opts: { authPass?: string } = {}): { alerts: Alert[]; a: Analyzer } {
+  const alerts: Alert[] = [];
+  const a = new Analyzer({ ...opts, onAlert: (x) => alerts.push({ ...x }) });
+  for (const p of packets.sort((x, y) => x.ts - y.ts)) a.ingest(p);
+  a.finish();
+  return { alerts, a };
+}
+
+/** Adverts from `src` every interval in [from, to). */
+function stream(src: string, from: number, to: number, spec: Partial<AdvertSpec> = {}): VrrpPacket[] {
+  const step = (spec.intervalMs ?? 1000) / 1000;
+  const out: VrrpPacket[] = [];
+  for (let t = from; t < to - 1e-9; t += step) out.push(advert({ ...spec, ts: Math.round(t * 1e6) / 1e6, src }));
+  return out;
+}
+
+const kinds = (alerts: Alert[]) => alerts.filter((a) => a.status !== 'cleared').map((a) => a.kind);
+const T0 = 1_700_000_000;
+
+describe('timers (RFC 3768 §6.1, RFC 5798 §6.1)', () => {
+  it('computes Skew_Time and Master_Down_Interval for both versions', () => {
+    expect(skewTimeMs(2, 100, 1000)).toBeCloseTo(609.375);
+    expect(masterDownIntervalMs(2, 100, 1000)).toBeCloseTo(3609.375);
+    // v3: skew scales with the advertised interval (centiseconds in the RFC).
+    expect(skewTimeMs(3, 100, 500)).toBeCloseTo(304.6875);
+    expect(masterDownIntervalMs(3, 254, 100)).toBeCloseTo(300.78125);
+  });
+});
+
+describe('Analyzer', () => {
+  it('a steady master raises nothing and is reported as master with its intervals', () => {
+    const { alerts, a } = run(stream('10.0.0.1', T0, T0 + 30, { prio: 150 }));
+    expect(alerts).toEqual([]);
+    const v = a.snapshot().vrids[0];
+    expect(v.state).toBe('ok');
+    expect(v.master?.src).toBe('10.0.0.1');
+    expect(v.master?.observed.meanMs).toBe(1000);
+    expect(v.master?.observed.count).toBe(29);
+  });
+
+  it('graceful handover: priority 0 then the backup, no missed-advert', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }),
+      advert({ ts: T0 + 10, src: '10.0.0.1', prio: 0 }),
+      ...stream('10.0.0.2', T0 + 10.61, T0 + 20, { prio: 100 }),
+      garp(T0 + 10.62, '10.0.0.100', '02:00:00:00:00:02'),
+    ];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['master-resigned', 'master-change']);
+    const mc = alerts.find((x) => x.kind === 'master-change')!;
+    expect(mc).toMatchObject({ from: '10.0.0.1', to: '10.0.0.2', reason: 'resigned', gapMs: 610 });
+  });
+
+  it('crash: missed-advert exactly three intervals after the last advert, then master-change timeout', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }),
+      ...stream('10.0.0.2', T0 + 9 + 3.609, T0 + 20, { prio: 100 }),
+      garp(T0 + 12.7, '10.0.0.100', '02:00:00:00:00:02'),
+    ];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['missed-advert', 'master-change']);
+    expect(alerts[0].ts).toBeCloseTo(T0 + 12, 6);
+    expect(alerts[1]).toMatchObject({ reason: 'timeout', from: '10.0.0.1', to: '10.0.0.2', gapMs: 3609 });
+    // The takeover clears the missed-advert condition.
+    const cleared = alerts.find((x) => x.status === 'cleared')!;
+    expect(cleared).toMatchObject({ kind: 'missed-advert', id: alerts[0].id });
+  });
+
+  it('fires missed-advert from ticks alone, with no packet after the silence', () => {
+    const alerts: Alert[] = [];
+    const a = new Analyzer({ onAlert: (x) => alerts.push(x) });
+    for (const p of stream('10.0.0.1', T0, T0 + 5)) a.ingest(p);
+    a.tick(T0 + 6.9);
+    expect(alerts).toEqual([]);
+    a.tick(T0 + 7.1);
+    expect(kinds(alerts)).toEqual(['missed-advert']);
+    expect(alerts[0].ts).toBeCloseTo(T0 + 7, 6);
+  });
+
+  it('does not invent events after the capture ends', () => {
+    const { alerts } = run(stream('10.0.0.1', T0, T0 + 10));
+    expect(alerts).toEqual([]);
+  });
+
+  it('preemption: the higher priority takes over at once, no duplicate-master, no missed-advert', () => {
+    const pkts = [
+      ...stream('10.0.0.2', T0, T0 + 10.5, { prio: 100 }),
+      ...stream('10.0.0.1', T0 + 10.2, T0 + 25, { prio: 150 }),
+      garp(T0 + 10.21, '10.0.0.100', '02:00:00:00:00:01'),
+    ];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['master-change']);
+    expect(alerts[0]).toMatchObject({ reason: 'preempted', from: '10.0.0.2', to: '10.0.0.1' });
+  });
+
+  it('split brain: duplicate-master while both advertise, cleared after', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 30, { prio: 150 }),
+      ...stream('10.0.0.2', T0 + 10.3, T0 + 20, { prio: 100 }),
+    ];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['duplicate-master']);
+    // Each must advertise twice after the overlap began (B at 10.3 and 11.3, A at 11 and 12).
+    expect(alerts[0].ts).toBeCloseTo(T0 + 12, 6);
+    expect(alerts[0].sources.sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    const cleared = alerts.find((x) => x.status === 'cleared')!;
+    expect(cleared.kind).toBe('duplicate-master');
+    expect(cleared.ts).toBeCloseTo(T0 + 19.3 + 3.609375, 3);
+  });
+
+  it('vrid-clash shows both VIP lists', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 10, { prio: 150, addrs: ['10.0.0.100'] }),
+      ...stream('10.0.0.9', T0 + 0.5, T0 + 10, { prio: 200, addrs: ['10.9.9.9', '10.9.9.8'] }),
+    ];
+    const { alerts } = run(pkts);
+    const clash = alerts.find((x) => x.kind === 'vrid-clash')!;
+    expect(clash.severity).toBe('critical');
+    expect(clash.message).toContain('10.0.0.100');
+    expect(clash.message).toContain('10.9.9.9 10.9.9.8');
+  });
+
+  it('auth-mismatch between peers and against --auth-pass', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 10, { prio: 150, pass: 'one' }),
+      ...stream('10.0.0.2', T0 + 0.5, T0 + 10, { prio: 100, pass: 'two' }),
+    ];
+    expect(kinds(run(pkts).alerts)).toContain('auth-mismatch');
+    const single = run(stream('10.0.0.1', T0, T0 + 5, { pass: 'wrong' }), { authPass: 'right' }).alerts;
+    expect(kinds(single)).toEqual(['auth-mismatch']);
+    expect(run(stream('10.0.0.1', T0, T0 + 5, { pass: 'right' }), { authPass: 'right' }).alerts).toEqual([]);
+  });
+
+  it('interval-mismatch between peers', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 20, { prio: 150, intervalMs: 1000 }),
+      ...stream('10.0.0.2', T0 + 0.5, T0 + 20, { prio: 100, intervalMs: 3000 }),
+    ];
+    expect(kinds(run(pkts).alerts)).toContain('interval-mismatch');
+  });
+
+  it('garp-missing when the new master announces nothing within 2 s', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }),
+      advert({ ts: T0 + 10, src: '10.0.0.1', prio: 0 }),
+      ...stream('10.0.0.2', T0 + 10.61, T0 + 20, { prio: 100 }),
+    ];
+    const { alerts } = run(pkts);
+    const g = alerts.find((x) => x.kind === 'garp-missing')!;
+    expect(g.ts).toBeCloseTo(T0 + 12.61, 6);
+    expect(g.message).toContain('10.0.0.100');
+  });
+
+  it('vip-conflict: two MACs claim a virtual address outside a takeover', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 20, { prio: 150 }),
+      garp(T0 + 5, '10.0.0.100', '02:00:00:00:00:01'),
+      garp(T0 + 6, '10.0.0.100', '02:00:00:00:00:77'),
+    ];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['vip-conflict']);
+    expect(alerts[0].sources).toEqual(['02:00:00:00:00:01', '02:00:00:00:00:77']);
+  });
+
+  it('per-packet problems are raised once per router with a count', () => {
+    const bad: Problem = { id: 'bad-ttl', message: 'TTL 64' };
+    const { alerts, a } = run(stream('10.0.0.1', T0, T0 + 10, { ttl: 64, problems: [bad] }));
+    expect(kinds(alerts)).toEqual(['bad-ttl']);
+    expect(a.snapshot().vrids[0].routers[0].counts.badTtl).toBe(10);
+  });
+
+  it('info for unicast and custom groups', () => {
+    expect(kinds(run(stream('10.0.0.1', T0, T0 + 3, { dst: '10.0.0.2' })).alerts)).toEqual(['unicast']);
+    expect(kinds(run(stream('10.0.0.1', T0, T0 + 3, { dst: '224.0.0.77' })).alerts)).toEqual(['nonstandard-group']);
+  });
+
+  it('bounds the routers kept per VRID and says so once', () => {
+    const alerts: Alert[] = [];
+    const a = new Analyzer({ maxRoutersPerVrid: 8, onAlert: (x) => alerts.push(x) });
+    for (let i = 0; i < 1000; i++) a.ingest(advert({ ts: T0 + i / 1000, src: `10.1.${i >> 8}.${i & 255}`, prio: 0 }));
+    expect(a.snapshot().vrids[0].routers.length).toBe(8);
+    expect(alerts.filter((x) => x.kind === 'state-limit').length).toBe(1);
+  });
+});
