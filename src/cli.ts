@@ -1,107 +1,13 @@
 #!/usr/bin/env node
 // Wiring only: capture -> decode -> analyze -> render. No protocol logic lives here.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Analyzer } from './analyze/analyzer.js';
-import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
+import type { Severity } from './analyze/alerts.js';
 import { readCapture } from './capture/file.js';
-import { CaptureError, type Frame } from './capture/types.js';
-import { decodeFrame } from './decode/index.js';
-import type { Packet } from './decode/types.js';
-import { COLOR, MONO, wantColor, type Palette } from './render/color.js';
+import { CaptureError } from './capture/types.js';
+import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
-import { alertRecord, packetRecord, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
-import { alertLine, packetLine } from './render/line.js';
 import { Output } from './render/output.js';
-import { summaryText } from './render/summary.js';
-
-export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
-
-export interface RunOptions {
-  verbose?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-  vrid?: Set<number>;
-  count?: number;
-  authPass?: string;
-  failOn?: Severity;
-  color?: boolean;
-}
-
-/** Feeds frames through decode and analysis and writes lines / NDJSON as they happen. */
-export class Pipeline {
-  readonly analyzer: Analyzer;
-  private readonly out: Output;
-  private readonly palette: Palette;
-  private shown = 0;
-  frames = 0;
-  firstTs: number | null = null;
-  worstSeverity: Severity | null = null;
-  /** True once -c N packets were shown or the reader of our output went away. */
-  done = false;
-
-  constructor(private readonly o: RunOptions, out: Output) {
-    this.out = out;
-    this.palette = o.color ? COLOR : MONO;
-    this.analyzer = new Analyzer({ authPass: o.authPass, onAlert: (a) => this.onAlert(a) });
-  }
-
-  frame(f: Frame): void {
-    this.frames++;
-    const pkt = decodeFrame(f);
-    if (this.firstTs === null) this.firstTs = pkt.ts;
-    if (!this.selected(pkt)) {
-      if (pkt.kind !== 'vrrp') this.analyzer.tick(pkt.ts);
-      return;
-    }
-    this.analyzer.ingest(pkt);
-    if (pkt.kind === 'other') return;
-    if (!this.o.quiet) {
-      if (this.o.json) {
-        const rec = packetRecord(pkt);
-        if (rec) this.out.line(toJsonLine(rec));
-      } else {
-        const line = packetLine(pkt, { verbose: !!this.o.verbose, palette: this.palette });
-        if (line !== null) this.out.line(line);
-      }
-    }
-    this.shown++;
-    if ((this.o.count !== undefined && this.shown >= this.o.count) || this.out.closed) this.done = true;
-  }
-
-  private selected(pkt: Packet): boolean {
-    const want = this.o.vrid;
-    if (!want) return true;
-    if (pkt.kind === 'vrrp') return want.has(pkt.vrid);
-    if (pkt.kind === 'carp') return want.has(pkt.vhid);
-    if (pkt.kind === 'arp') return this.analyzer.claimedBy(pkt.senderIp).some((v) => want.has(v));
-    if (pkt.kind === 'na') return this.analyzer.claimedBy(pkt.target).some((v) => want.has(v));
-    return false;
-  }
-
-  private onAlert(a: Alert): void {
-    if (this.o.vrid && a.vrid !== null && !this.o.vrid.has(a.vrid)) return;
-    if (a.status !== 'cleared' && (this.worstSeverity === null || severityAtLeast(a.severity, this.worstSeverity))) {
-      this.worstSeverity = a.severity;
-    }
-    this.out.line(this.o.json ? toJsonLine(alertRecord(a)) : alertLine(a, this.palette));
-  }
-
-  /** End of input: last timer evaluation, then the summary. */
-  finish(capture: Omit<CaptureTotals, 'frames'> = {}): void {
-    this.analyzer.finish();
-    const totals: CaptureTotals = { frames: this.frames, ...capture };
-    const snap = this.analyzer.snapshot();
-    if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
-    if (this.o.json) this.out.line(toJsonLine(summaryRecord(snap, totals, this.firstTs)));
-    else this.out.write(summaryText(snap, totals, this.firstTs, this.palette));
-    this.out.flush();
-  }
-
-  exitCode(): number {
-    const floor = this.o.failOn;
-    return floor && this.worstSeverity && severityAtLeast(this.worstSeverity, floor) ? EXIT.ALERTS : EXIT.OK;
-  }
-}
+import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 
 function fail(message: string): never {
   process.stderr.write(`vrrpscope: ${escapeControls(message)}\n`);

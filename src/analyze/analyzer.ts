@@ -13,6 +13,11 @@ export interface AnalyzerOptions {
   /** Expected VRRPv2 password (`--auth-pass`): a router using another one raises auth-mismatch. */
   authPass?: string;
   onAlert?: (alert: Alert) => void;
+  /**
+   * ARP and neighbor advertisements are known to be captured (live capture's default filter).
+   * Otherwise garp-missing is judged only once the capture has shown some ARP (IPv4) or NA (IPv6).
+   */
+  claimsVisible?: boolean;
   /** Bounded state against floods of forged sources (oldest silent routers are evicted). */
   maxRoutersPerVrid?: number;
   maxMasterChanges?: number;
@@ -107,11 +112,13 @@ export class Analyzer {
   /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
   private readonly vipIndex = new Map<string, VirtualRouter[]>();
   private readonly claims = new Map<string, Claim>();
-  private readonly opts: Required<Omit<AnalyzerOptions, 'authPass' | 'onAlert'>> & AnalyzerOptions;
+  private readonly opts: Required<Omit<AnalyzerOptions, 'authPass' | 'onAlert' | 'claimsVisible'>> & AnalyzerOptions;
   private nextAlertId = 1;
   private nextDeadlineTs = Infinity;
   private nowTs = -Infinity;
   private stateLimitRaised = false;
+  /** A takeover's GARPs could not be judged because the capture holds no ARP/NA at all. */
+  garpUnjudged = false;
   /** Alerts fired, most recent last (bounded), for snapshots. */
   private readonly recentAlerts: Alert[] = [];
   readonly totals = { packets: 0, vrrp: 0, carp: 0, arp: 0, na: 0, malformed: 0, other: 0, truncated: 0 };
@@ -178,6 +185,8 @@ export class Analyzer {
       this.onMalformedVrrp(family, pkt.ip.src, pkt.ts, why.message, pkt.vrid);
       return;
     }
+    // Cut inside the fixed header: not even VRID and priority are known.
+    if (pkt.truncated && (pkt.capturedLength ?? 0) < 8) return;
     const vr = this.virtualRouter(family, pkt.vrid);
     vr.versions.add(pkt.version);
     vr.lastAdvertTs = pkt.ts;
@@ -350,6 +359,18 @@ export class Analyzer {
     } else if (open && persistent.length >= 2) {
       for (const x of persistent) if (!open.alert.sources.includes(x.src)) open.alert.sources.push(x.src);
     }
+    // Raised on the contender's advert only, so the pair gives one alert.
+    if (persistent.length >= 2 && r.vmac && r.mac && r !== vr.master) {
+      // Two masters at once with use_vmac send from the same VMAC: switches flap it between ports.
+      // (A preemption hands the VMAC over, which is fine: only a lasting overlap counts.)
+      for (const other of persistent) {
+        if (other === r || other.mac !== r.mac) continue;
+        r.counts.vmacMismatch++;
+        this.once(vr, r, 'vmac-mismatch', ts,
+          `${r.src} and ${other.src} both send from the virtual MAC ${r.mac} at the same time: two masters with ` +
+            `use_vmac (switches will flap the MAC between their ports)`);
+      }
+    }
   }
 
   private activeAdvertisers(vr: VirtualRouter, ts: number): Router[] {
@@ -423,16 +444,6 @@ export class Analyzer {
           r.counts.malformed++;
           this.once(vr, r, 'malformed', pkt.ts, `${r.src}: ${p.message}`);
           break;
-      }
-    }
-    if (pkt.vmac && pkt.link.srcMac) {
-      for (const other of vr.routers.values()) {
-        if (other !== r && other.mac === pkt.link.srcMac && pkt.ts - other.lastSeenTs <= 3 * other.intervalMs / 1000) {
-          r.counts.vmacMismatch++;
-          this.once(vr, r, 'vmac-mismatch', pkt.ts,
-            `${r.src} and ${other.src} both send from the virtual MAC ${pkt.link.srcMac}: two masters with use_vmac ` +
-              `(switches will flap the MAC between ports)`);
-        }
       }
     }
   }
@@ -628,6 +639,11 @@ export class Analyzer {
   }
 
   private checkGarp(vr: VirtualRouter, to: Router, sinceTs: number, dueTs: number): void {
+    // A capture filtered to VRRP alone cannot show a missing GARP: judge only with evidence.
+    if (!this.opts.claimsVisible && (vr.family === 'ipv4' ? this.totals.arp : this.totals.na) === 0) {
+      this.garpUnjudged = true;
+      return;
+    }
     const vmac = vmacOf(vr.family, vr.vrid);
     const missing = to.addrs.filter((a) => {
       const c = this.claims.get(a);
@@ -739,7 +755,7 @@ export class Analyzer {
     const vrids = [...this.vrs.values()]
       .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family))
       .map((vr) => this.vrSnapshot(vr));
-    return { ts: this.nowTs, totals: { ...this.totals }, vrids, recentAlerts: this.recentAlerts.slice() };
+    return { ts: this.nowTs, totals: { ...this.totals }, vrids, recentAlerts: this.recentAlerts.slice(), garpUnjudged: this.garpUnjudged };
   }
 
   private vrSnapshot(vr: VirtualRouter): VridSnapshot {
@@ -836,6 +852,7 @@ export interface AnalyzerSnapshot {
   totals: Analyzer['totals'];
   vrids: VridSnapshot[];
   recentAlerts: Alert[];
+  garpUnjudged: boolean;
 }
 
 function vridState(vr: VirtualRouter, open: Alert[]): VridState {

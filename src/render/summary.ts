@@ -28,6 +28,10 @@ export function summaryText(s: AnalyzerSnapshot, capture: CaptureTotals, firstTs
   }
   out.push(`  decoded: ${t.vrrp} VRRP, ${t.arp} ARP, ${t.na} NA, ${t.carp} CARP, ${t.malformed} malformed, ${t.other} other` +
     (t.truncated ? `, ${t.truncated} truncated by the snap length` : ''));
+  if (s.garpUnjudged) {
+    out.push('  note: a master changed, but this capture holds no ARP / neighbor advertisements at all ' +
+      '(capture filter?), so gratuitous ARPs after the takeover could not be checked');
+  }
   if (s.vrids.length === 0) {
     out.push('  no VRRP advertisements seen');
     return out.join('\n') + '\n';

@@ -197,8 +197,10 @@ describe('Analyzer', () => {
   });
 
   it('garp-missing when the new master announces nothing within 2 s', () => {
+    const whoHas: ArpPacket = { ...garp(T0 + 1, '10.0.0.7', '02:00:00:00:00:07'), gratuitous: false, targetIp: '10.0.0.1' };
     const pkts = [
       ...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }),
+      whoHas,
       advert({ ts: T0 + 10, src: '10.0.0.1', prio: 0 }),
       ...stream('10.0.0.2', T0 + 10.61, T0 + 20, { prio: 100 }),
     ];
@@ -206,6 +208,32 @@ describe('Analyzer', () => {
     const g = alerts.find((x) => x.kind === 'garp-missing')!;
     expect(g.ts).toBeCloseTo(T0 + 12.61, 6);
     expect(g.message).toContain('10.0.0.100');
+  });
+
+  it('does not judge GARPs in a capture that holds no ARP at all (filtered to VRRP)', () => {
+    const pkts = [
+      ...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }),
+      advert({ ts: T0 + 10, src: '10.0.0.1', prio: 0 }),
+      ...stream('10.0.0.2', T0 + 10.61, T0 + 20, { prio: 100 }),
+    ];
+    const { alerts, a } = run(pkts);
+    expect(kinds(alerts)).not.toContain('garp-missing');
+    expect(a.snapshot().garpUnjudged).toBe(true);
+  });
+
+  it('vmac-mismatch for one VMAC from two masters at once, not for a VMAC handed over by preemption', () => {
+    const vmac = '00:00:5e:00:01:33';
+    const withVmac = (pkts: VrrpPacket[]) => pkts.map((p) => ({ ...p, vmac: true, vmacMatches: true }));
+    const handover = [
+      ...withVmac(stream('10.0.0.2', T0, T0 + 10.5, { prio: 100, mac: vmac })),
+      ...withVmac(stream('10.0.0.1', T0 + 10.2, T0 + 25, { prio: 150, mac: vmac })),
+    ];
+    expect(kinds(run(handover).alerts)).toEqual(['master-change']);
+    const split = [
+      ...withVmac(stream('10.0.0.1', T0, T0 + 20, { prio: 150, mac: vmac })),
+      ...withVmac(stream('10.0.0.2', T0 + 5.3, T0 + 20, { prio: 100, mac: vmac })),
+    ];
+    expect(kinds(run(split).alerts)).toEqual(['duplicate-master', 'vmac-mismatch']);
   });
 
   it('vip-conflict: two MACs claim a virtual address outside a takeover', () => {

@@ -1,0 +1,114 @@
+// The path every frame takes, shared by read, live and the dashboard:
+// capture -> decode -> analyze -> render. Wiring only; no protocol logic lives here.
+import { Analyzer } from './analyze/analyzer.js';
+import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
+import type { Frame } from './capture/types.js';
+import { decodeFrame } from './decode/index.js';
+import type { Packet } from './decode/types.js';
+import { COLOR, MONO, type Palette } from './render/color.js';
+import { alertRecord, packetRecord, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
+import { alertLine, packetLine } from './render/line.js';
+import type { Output } from './render/output.js';
+import { summaryText } from './render/summary.js';
+
+export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
+
+export interface RunOptions {
+  verbose?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  vrid?: Set<number>;
+  count?: number;
+  authPass?: string;
+  failOn?: Severity;
+  color?: boolean;
+}
+
+/** Feeds frames through decode and analysis and writes lines / NDJSON as they happen. */
+export class Pipeline {
+  readonly analyzer: Analyzer;
+  private readonly out: Output | null;
+  private readonly palette: Palette;
+  private shown = 0;
+  frames = 0;
+  firstTs: number | null = null;
+  worstSeverity: Severity | null = null;
+  /** True once -c N packets were shown or the reader of our output went away. */
+  done = false;
+
+  /**
+   * `out` receives packet lines, alerts and the summary; `onAlert` (the dashboard) sees every alert too.
+   * With no `out`, nothing is printed.
+   */
+  constructor(
+    private readonly o: RunOptions,
+    out: Output | null,
+    private readonly alertHook?: (a: Alert) => void,
+  ) {
+    this.out = out;
+    this.palette = o.color ? COLOR : MONO;
+    this.analyzer = new Analyzer({ authPass: o.authPass, onAlert: (a) => this.onAlert(a) });
+  }
+
+  frame(f: Frame): void {
+    this.frames++;
+    const pkt = decodeFrame(f);
+    if (this.firstTs === null) this.firstTs = pkt.ts;
+    if (!this.selected(pkt)) {
+      if (pkt.kind !== 'vrrp') this.analyzer.tick(pkt.ts);
+      return;
+    }
+    this.analyzer.ingest(pkt);
+    if (pkt.kind === 'other') return;
+    const out = this.out;
+    if (out && !this.o.quiet) {
+      if (this.o.json) {
+        const rec = packetRecord(pkt);
+        if (rec) out.line(toJsonLine(rec));
+      } else {
+        const line = packetLine(pkt, { verbose: !!this.o.verbose, palette: this.palette });
+        if (line !== null) out.line(line);
+      }
+    }
+    this.shown++;
+    if ((this.o.count !== undefined && this.shown >= this.o.count) || out?.closed) this.done = true;
+  }
+
+  private selected(pkt: Packet): boolean {
+    const want = this.o.vrid;
+    if (!want) return true;
+    if (pkt.kind === 'vrrp') return want.has(pkt.vrid);
+    if (pkt.kind === 'carp') return want.has(pkt.vhid);
+    if (pkt.kind === 'arp') return this.analyzer.claimedBy(pkt.senderIp).some((v) => want.has(v));
+    if (pkt.kind === 'na') return this.analyzer.claimedBy(pkt.target).some((v) => want.has(v));
+    return false;
+  }
+
+  private onAlert(a: Alert): void {
+    if (this.o.vrid && a.vrid !== null && !this.o.vrid.has(a.vrid)) return;
+    if (a.status !== 'cleared' && (this.worstSeverity === null || severityAtLeast(a.severity, this.worstSeverity))) {
+      this.worstSeverity = a.severity;
+    }
+    this.alertHook?.(a);
+    this.out?.line(this.o.json ? toJsonLine(alertRecord(a)) : alertLine(a, this.palette));
+  }
+
+  /** End of input: last timer evaluation, then the summary. */
+  finish(capture: Omit<CaptureTotals, 'frames'> = {}): void {
+    this.analyzer.finish();
+    const totals: CaptureTotals = { frames: this.frames, ...capture };
+    const snap = this.analyzer.snapshot();
+    if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
+    const out = this.out;
+    if (!out) return;
+    if (this.o.json) out.line(toJsonLine(summaryRecord(snap, totals, this.firstTs)));
+    else out.write(summaryText(snap, totals, this.firstTs, this.palette));
+    out.flush();
+  }
+
+  exitCode(): number {
+    const floor = this.o.failOn;
+    return floor && this.worstSeverity && severityAtLeast(this.worstSeverity, floor) ? EXIT.ALERTS : EXIT.OK;
+  }
+}
+
