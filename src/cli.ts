@@ -33,6 +33,24 @@ function parseCount(s: string): number {
   return n;
 }
 
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory, not a capture file',
+  EIO: 'input/output error',
+};
+
+/** Broken input and unreadable files become one line; anything else is a bug and propagates. */
+function asInputError(err: unknown, file: string): CaptureError {
+  if (err instanceof CaptureError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && (code in FS_ERRORS || code.startsWith('E'))) {
+    return new CaptureError(`${file}: ${FS_ERRORS[code] ?? (err as Error).message}`, 0, 0);
+  }
+  throw err;
+}
+
 async function runRead(file: string, o: RunOptions): Promise<number> {
   const out = new Output(1);
   const pipeline = new Pipeline(o, out);
@@ -43,8 +61,7 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
       return !pipeline.done;
     });
   } catch (err) {
-    if (!(err instanceof CaptureError)) throw err;
-    error = err;
+    error = asInputError(err, file);
   }
   if (!out.closed) pipeline.finish();
   if (error) {
