@@ -7,7 +7,7 @@
 import type { ArpPacket, Family, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
 import { ALERT_SEVERITY, type Alert, type AlertKind, type MasterChangeReason } from './alerts.js';
 import { IntervalStats, type IntervalSummary } from './intervals.js';
-import { GARP_GRACE_MS, masterDownIntervalMs, missedAdvertAfterMs, presenceWindowMs } from './timers.js';
+import { contentionWindowMs, GARP_GRACE_MS, masterDownIntervalMs, missedAdvertAfterMs, presenceWindowMs } from './timers.js';
 
 export interface AnalyzerOptions {
   /** Expected VRRPv2 password (`--auth-pass`): a router using another one raises auth-mismatch. */
@@ -93,6 +93,9 @@ interface VirtualRouter {
   /** Since when two or more routers advertise with non-zero priority, and how often each did since. */
   overlapStartTs: number | null;
   overlapAdverts: Map<string, number>;
+  /** The last router that advertised with non-zero priority, and how many in a row it sent. */
+  lastAdvertSrc: string | null;
+  soloRun: number;
   pendingGarp: { to: Router; sinceTs: number; dueTs: number } | null;
   alertCounts: Partial<Record<AlertKind, number>>;
   lastAdvertTs: number;
@@ -105,6 +108,8 @@ interface Claim {
 
 const DEFAULTS = { maxRoutersPerVrid: 64, maxMasterChanges: 200, maxClaimedAddresses: 65_536 };
 const PRIORITY_HISTORY = 32;
+/** Consecutive adverts of the highest-priority master, with no other router between, that end a split brain. */
+const SPLIT_BRAIN_RESOLVED_RUN = 3;
 const SPELL_HISTORY = 200;
 
 export class Analyzer {
@@ -315,6 +320,8 @@ export class Analyzer {
       vr.master = r;
       vr.lostMaster = null;
       vr.lostReason = null;
+    } else if (vr.conditions.has('duplicate-master') && isContending(m, ts)) {
+      // Split brain: several masters at once; the recorded one stays until it really goes away.
     } else if (ts - m.lastSeenTs > missedAdvertAfterMs(m.intervalMs) / 1000) {
       // The master was already overdue: this router took over after the master went silent.
       this.masterChange(vr, m, r, ts, 'timeout');
@@ -331,12 +338,24 @@ export class Analyzer {
 
   /**
    * Split brain: two or more routers keep advertising with non-zero priority. A preemption handover
-   * overlaps for at most one advert of the old master, so we wait until every contender has
-   * advertised twice since the overlap began. Masters that hear each other's adverts answer them at
-   * once, so their intervals look irregular: that is not loss.
+   * overlaps for at most one advert of the old master, so it never counts. Raised when every
+   * contender advertised twice since the overlap began, or when a router that does not outrank the
+   * master advertised twice while the master is alive: a backup only advertises once it stopped
+   * hearing the master. Masters that hear each other's adverts re-arm their own timers, so their
+   * intervals look irregular (see contentionWindowMs): that is not loss.
    */
   private trackOverlap(vr: VirtualRouter, r: Router, ts: number): void {
+    vr.soloRun = vr.lastAdvertSrc === r.src ? vr.soloRun + 1 : 1;
+    vr.lastAdvertSrc = r.src;
     const active = this.activeAdvertisers(vr, ts);
+    if (vr.conditions.has('duplicate-master') && vr.soloRun >= SPLIT_BRAIN_RESOLVED_RUN && active.every((x) => x === r || outranks(r, x))) {
+      // The highest-priority master advertises alone again: the others went back to backup. (A lower
+      // one advertising alone proves nothing: the higher may only be re-arming its timer.)
+      this.closeCondition(vr, 'duplicate-master', ts, `${r.src} advertises alone again`);
+      vr.overlapStartTs = null;
+      vr.overlapAdverts.clear();
+      return;
+    }
     if (active.length < 2) {
       vr.overlapStartTs = null;
       vr.overlapAdverts.clear();
@@ -347,20 +366,25 @@ export class Analyzer {
       vr.overlapAdverts.clear();
     }
     vr.overlapAdverts.set(r.src, (vr.overlapAdverts.get(r.src) ?? 0) + 1);
-    const persistent = active.filter((x) => (vr.overlapAdverts.get(x.src) ?? 0) >= 2);
+    const twice = (x: Router) => (vr.overlapAdverts.get(x.src) ?? 0) >= 2;
+    const m = vr.master;
+    let persistent = active.filter(twice);
+    if (persistent.length < 2 && m && active.includes(m) && r !== m && !outranks(r, m) && twice(r)) persistent = [m, r];
+    this.schedule(ts + contentionWindowMs(r.version, r.priority, r.intervalMs) / 1000);
+    if (persistent.length < 2) return;
     const open = vr.conditions.get('duplicate-master');
-    if (persistent.length >= 2 && !open) {
+    if (!open) {
       const who = persistent.map((x) => `${x.src} (prio ${x.priority}${x.mac ? `, ${x.mac}` : ''})`).join(' and ');
       this.openCondition(vr, 'duplicate-master', ts, persistent.map((x) => x.src), null,
-        `split brain: ${who} all advertise as master of VRID ${vr.vrid}. They do not hear each other: ` +
-          `usually IP protocol 112 is dropped in one direction (host firewall, security group, hypervisor or ` +
-          `switch filtering multicast); check that each node's firewall accepts protocol 112 ` +
-          `from its peer and that both capture points see both routers`);
-    } else if (open && persistent.length >= 2) {
+        `split brain: ${who} all advertise as master of VRID ${vr.vrid}. They do not hear each other, or reject ` +
+          `what they hear: usually IP protocol 112 is dropped in one direction (host firewall, security group, ` +
+          `hypervisor or switch filtering multicast), or the peers differ in password, interval or VRID config; ` +
+          `check that each node's firewall accepts protocol 112 from its peer`);
+    } else {
       for (const x of persistent) if (!open.alert.sources.includes(x.src)) open.alert.sources.push(x.src);
     }
     // Raised on the contender's advert only, so the pair gives one alert.
-    if (persistent.length >= 2 && r.vmac && r.mac && r !== vr.master) {
+    if (r.vmac && r.mac && r !== vr.master) {
       // Two masters at once with use_vmac send from the same VMAC: switches flap it between ports.
       // (A preemption hands the VMAC over, which is fine: only a lasting overlap counts.)
       for (const other of persistent) {
@@ -375,9 +399,7 @@ export class Analyzer {
 
   private activeAdvertisers(vr: VirtualRouter, ts: number): Router[] {
     const out: Router[] = [];
-    for (const x of vr.routers.values()) {
-      if (x.priority > 0 && (ts - x.lastSeenTs) * 1000 <= masterDownIntervalMs(x.version, x.priority, x.intervalMs)) out.push(x);
-    }
+    for (const x of vr.routers.values()) if (isContending(x, ts)) out.push(x);
     return out;
   }
 
@@ -555,6 +577,9 @@ export class Analyzer {
       // With use_vmac a node answers with the VMAC; its real MAC and the VMAC are the same router.
       const vmac = vmacOf(vr.family, vr.vrid);
       if (prev.mac === vmac || mac === vmac) continue;
+      // Two of the VRID's own routers claiming it is a split brain (duplicate-master judges that);
+      // a conflict is a MAC that is no router of this VRID.
+      if (this.isRouterMac(vr, prev.mac) && this.isRouterMac(vr, mac)) continue;
       const key = `vip-conflict:${addr}`;
       const open = vr.conditions.get(key);
       if (open) {
@@ -587,8 +612,10 @@ export class Analyzer {
       const m = vr.master;
       if (m) {
         const due = m.lastSeenTs + missedAdvertAfterMs(m.intervalMs) / 1000;
+        // In a split brain a silent master may only have re-armed its timer: others still serve the VIP.
+        const contended = vr.conditions.has('duplicate-master') && isContending(m, now);
         if (due <= now) {
-          if (!vr.conditions.has('missed-advert')) {
+          if (!vr.conditions.has('missed-advert') && !contended) {
             this.openCondition(vr, 'missed-advert', due, [m.src], null,
               `master ${m.src} of VRID ${vr.vrid} missed three adverts (silent for ${fmtMs(3 * m.intervalMs)}, ` +
                 `interval ${fmtMs(m.intervalMs)}): it stopped, crashed or lost its link, or its adverts are dropped ` +
@@ -596,6 +623,7 @@ export class Analyzer {
                 `(${fmtMs(masterDownIntervalMs(m.version, m.priority, m.intervalMs))})`);
           }
         } else next = Math.min(next, due);
+        if (contended) next = Math.min(next, m.lastSeenTs + contentionWindowMs(m.version, m.priority, m.intervalMs) / 1000);
       } else if (vr.lostMaster && vr.lostReason === 'resigned') {
         const r = vr.lostMaster;
         const due = r.lastSeenTs + missedAdvertAfterMs(r.intervalMs) / 1000;
@@ -619,7 +647,7 @@ export class Analyzer {
           vr.overlapStartTs = null;
           vr.overlapAdverts.clear();
         } else {
-          for (const x of active) next = Math.min(next, x.lastSeenTs + masterDownIntervalMs(x.version, x.priority, x.intervalMs) / 1000);
+          for (const x of active) next = Math.min(next, x.lastSeenTs + contentionWindowMs(x.version, x.priority, x.intervalMs) / 1000);
         }
       }
       const g = vr.pendingGarp;
@@ -726,6 +754,8 @@ export class Analyzer {
         conditions: new Map(),
         overlapStartTs: null,
         overlapAdverts: new Map(),
+        lastAdvertSrc: null,
+        soloRun: 0,
         pendingGarp: null,
         alertCounts: {},
         lastAdvertTs: -Infinity,
@@ -742,6 +772,11 @@ export class Analyzer {
         if (this.vipIndex.size < this.opts.maxClaimedAddresses) this.vipIndex.set(a, [vr]);
       } else if (!list.includes(vr)) list.push(vr);
     }
+  }
+
+  private isRouterMac(vr: VirtualRouter, mac: string): boolean {
+    for (const r of vr.routers.values()) if (r.mac === mac) return true;
+    return false;
   }
 
   private masterDownS(vr: VirtualRouter): number {
@@ -779,8 +814,7 @@ export class Analyzer {
   }
 
   private routerSnapshot(vr: VirtualRouter, r: Router): RouterSnapshot {
-    const active = r.priority > 0 && (this.nowTs - r.lastSeenTs) * 1000 <= masterDownIntervalMs(r.version, r.priority, r.intervalMs);
-    const role: Role = vr.master === r ? 'master' : r.priority === 0 ? 'resigned' : active ? 'contender' : 'backup-or-silent';
+    const role: Role = vr.master === r ? 'master' : r.priority === 0 ? 'resigned' : isContending(r, this.nowTs) && vr.conditions.has('duplicate-master') ? 'contender' : 'backup-or-silent';
     return {
       src: r.src,
       mac: r.mac,
@@ -866,12 +900,17 @@ function vridState(vr: VirtualRouter, open: Alert[]): VridState {
   return 'ok';
 }
 
+/** Advertising with non-zero priority recently enough to count as one of several masters. */
+function isContending(x: Router, ts: number): boolean {
+  return x.priority > 0 && (ts - x.lastSeenTs) * 1000 <= contentionWindowMs(x.version, x.priority, x.intervalMs);
+}
+
 function lastOverlapEnd(vr: VirtualRouter, now: number): number {
-  // The overlap ended when the second-to-last advertiser's Master_Down_Interval ran out.
+  // The overlap ended when the second-to-last advertiser's contention window ran out.
   let end = -Infinity;
   for (const x of vr.routers.values()) {
     if (x.priority === 0) continue;
-    const expiry = x.lastSeenTs + masterDownIntervalMs(x.version, x.priority, x.intervalMs) / 1000;
+    const expiry = x.lastSeenTs + contentionWindowMs(x.version, x.priority, x.intervalMs) / 1000;
     if (expiry <= now && expiry > end) end = expiry;
   }
   return end === -Infinity ? now : end;

@@ -15,6 +15,16 @@ export function masterDownIntervalMs(version: number, priority: number, advertIn
   return 3 * advertIntervalMs + skewTimeMs(version, priority, advertIntervalMs);
 }
 
+/**
+ * How long a router still counts as advertising when several do. keepalived masters that receive
+ * each other's adverts (even ones they reject) re-arm their own send timer on every packet, so a
+ * master in a split brain can be silent for several intervals while it still holds the VIP
+ * (seen in the lab: 4 s of silence at advert_int 1). Two Master_Down_Intervals cover that.
+ */
+export function contentionWindowMs(version: number, priority: number, advertIntervalMs: number): number {
+  return 2 * masterDownIntervalMs(version, priority, advertIntervalMs);
+}
+
 /** The third advertisement is missed after three intervals of silence (what `missed-advert` means). */
 export function missedAdvertAfterMs(advertIntervalMs: number): number {
   return 3 * advertIntervalMs;
