@@ -44,3 +44,9 @@ export const LinkType = {
   IPV6: 229,
   LINUX_SLL2: 276,
 } as const;
+
+/**
+ * Largest captured length a record may have: libpcap's MAXIMUM_SNAPLEN (pcap-int.h), which is
+ * also the snap length tcpdump captures with by default. A longer record is corrupt.
+ */
+export const MAX_SNAPLEN = 262_144;

@@ -1,0 +1,448 @@
+// Streaming reader for capture files: classic pcap and pcapng, told apart by their magic number.
+//
+// CaptureParser is a push parser: hand it the file in chunks of any size and it calls the sink
+// once per packet, with `data` a view into the chunk itself. Only a record that straddles two
+// chunks is copied (into a carry buffer sized to that one record), so memory stays constant
+// whatever the file size. Every length read from the file is checked before anything is sized
+// from it. Formats: draft-ietf-opsawg-pcap (classic) and draft-ietf-opsawg-pcapng.
+
+import * as fs from 'node:fs';
+import { CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
+import { PcapngBlocks } from './pcapng.js';
+
+/** A frame sink that may return `false` to stop the reader (for `-c N`); a FrameSink fits. */
+export type FrameHandler = (frame: Frame) => boolean | void;
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+export interface ParserOptions {
+  /** Prefix for error messages: the file name, or "stdin". */
+  name?: string;
+  /** Stop after this many frames. */
+  maxFrames?: number;
+}
+
+export interface ReadResult {
+  /** Undefined only when reading stopped before the first bytes. */
+  format: CaptureFormat | undefined;
+  /** Frames delivered to the sink. */
+  frames: number;
+  /** Bytes of the input taken up by the header, records and blocks that were read. */
+  bytes: number;
+  /** Every link type the capture declares, in order of first appearance. */
+  linkTypes: number[];
+  /** Records longer than their snap length, cut to it as libpcap does (see PcapRecords). */
+  trimmedFrames: number;
+  /** True when reading stopped early: maxFrames, an aborted signal, stop() or a sink returning false. */
+  stopped: boolean;
+}
+
+/** What a format reader sees of the parser that drives it. */
+export interface ParseContext {
+  /** Frames delivered so far; the next record's number is frames + 1. */
+  readonly frames: number;
+  trimmedFrames: number;
+  /** Hands one frame to the sink; true when the reader must stop now. */
+  deliver(ts: number, linkType: number, data: Uint8Array, origLen: number, offset: number): boolean;
+  addLinkType(linkType: number): void;
+  fail(message: string, record: number, offset: number): CaptureError;
+}
+
+/**
+ * One capture format. A "unit" is what the format reads in one piece: the classic file header, a
+ * classic record, or a pcapng block.
+ */
+export interface FormatReader {
+  readonly format: CaptureFormat;
+  /**
+   * Total bytes the unit at `pos` needs, judged from the `avail` bytes present there: its fixed
+   * header size while that is incomplete, then its full length. Throws CaptureError when the
+   * header announces a length that cannot be right, so nothing is ever sized from it.
+   */
+  unitLength(view: DataView, pos: number, avail: number, offset: number): number;
+  /** Reads whole units from bytes[pos, end) and returns where the first incomplete one starts. */
+  parse(bytes: Uint8Array, view: DataView, pos: number, end: number, base: number): number;
+  /** The error for an input that ends `have` bytes into a unit that needs `need`. */
+  truncated(view: DataView, have: number, offset: number, need: number): CaptureError;
+}
+
+/** A carry buffer above this size is dropped once used, so one huge pcapng block does not pin it. */
+const CARRY_KEEP_BYTES = 1 << 20;
+
+export class CaptureParser implements ParseContext {
+  frames = 0;
+  trimmedFrames = 0;
+  readonly linkTypes: number[] = [];
+  stopped = false;
+  /** Bytes of input consumed by complete units. */
+  bytes = 0;
+
+  private reader: FormatReader | undefined;
+  private readonly name: string;
+  private readonly maxFrames: number;
+  private received = 0;
+  private carry = new Uint8Array(256);
+  private carryView = new DataView(this.carry.buffer);
+  private carryLen = 0;
+  private carryOffset = 0;
+  private error: CaptureError | undefined;
+
+  constructor(
+    private readonly sink: FrameHandler,
+    options: ParserOptions = {},
+  ) {
+    this.name = options.name ?? '';
+    this.maxFrames = options.maxFrames ?? Infinity;
+    if (this.maxFrames <= 0) this.stopped = true;
+  }
+
+  get format(): CaptureFormat | undefined {
+    return this.reader?.format;
+  }
+
+  /** Stops delivery: later chunks are ignored and end() no longer complains about a partial record. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.error) throw this.error;
+    if (this.stopped || chunk.length === 0) return;
+    // Frames are views into the chunk: a Buffer's subarray would make Buffers, which are slower
+    // to create and not what the decoders are typed for.
+    const bytes =
+      chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const base = this.received;
+    this.received += bytes.length;
+    try {
+      let pos = 0;
+      if (this.carryLen > 0) {
+        pos = this.fillCarry(bytes);
+        if (pos < 0) return;
+        this.bytes = this.carryOffset + this.run(this.carry, this.carryView, 0, this.carryLen, this.carryOffset);
+        this.carryLen = 0;
+        if (this.carry.length > CARRY_KEEP_BYTES) this.resizeCarry(256);
+        if (this.stopped) return;
+      }
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const used = this.run(bytes, view, pos, bytes.length, base);
+      this.bytes = base + used;
+      if (!this.stopped && used < bytes.length) this.stash(bytes, used, base);
+    } catch (err) {
+      if (err instanceof CaptureError) this.error = err;
+      throw err;
+    }
+  }
+
+  /** Declares the input complete; throws CaptureError if it is empty or ends inside a unit. */
+  end(): void {
+    if (this.error) throw this.error;
+    if (this.stopped) return;
+    if (this.received === 0) throw (this.error = this.fail('empty file', 0, 0));
+    if (this.carryLen === 0) return;
+    const view = this.carryView;
+    if (this.reader === undefined) {
+      throw (this.error = this.fail(`file is too short to be a capture (${this.carryLen} bytes)`, 0, 0));
+    }
+    const need = this.reader.unitLength(view, 0, this.carryLen, this.carryOffset);
+    throw (this.error = this.reader.truncated(view, this.carryLen, this.carryOffset, need));
+  }
+
+  result(): ReadResult {
+    return {
+      format: this.reader?.format,
+      frames: this.frames,
+      bytes: this.bytes,
+      linkTypes: this.linkTypes.slice(),
+      trimmedFrames: this.trimmedFrames,
+      stopped: this.stopped,
+    };
+  }
+
+  deliver(ts: number, linkType: number, data: Uint8Array, origLen: number, offset: number): boolean {
+    const record = ++this.frames;
+    if (this.sink({ ts, linkType, data, origLen, record, offset }) === false || record >= this.maxFrames) {
+      this.stopped = true;
+    }
+    return this.stopped;
+  }
+
+  addLinkType(linkType: number): void {
+    if (!this.linkTypes.includes(linkType)) this.linkTypes.push(linkType);
+  }
+
+  fail(message: string, record: number, offset: number): CaptureError {
+    return new CaptureError(this.name ? `${this.name}: ${message}` : message, record, offset);
+  }
+
+  private run(bytes: Uint8Array, view: DataView, pos: number, end: number, base: number): number {
+    if (this.reader === undefined) {
+      if (end - pos < 4) return pos;
+      this.reader = this.detect(view, pos, end - pos);
+    }
+    return this.reader.parse(bytes, view, pos, end, base);
+  }
+
+  private unitLength(view: DataView, avail: number, offset: number): number {
+    if (this.reader === undefined) {
+      if (avail < 4) return 4;
+      this.reader = this.detect(view, 0, avail);
+    }
+    return this.reader.unitLength(view, 0, avail, offset);
+  }
+
+  /** Completes the unit in the carry buffer from the chunk; returns where the chunk's own units start, or -1. */
+  private fillCarry(bytes: Uint8Array): number {
+    let pos = 0;
+    for (;;) {
+      const need = this.unitLength(this.carryView, this.carryLen, this.carryOffset);
+      if (this.carryLen >= need) return pos;
+      if (need > this.carry.length) this.resizeCarry(need);
+      const take = Math.min(need - this.carryLen, bytes.length - pos);
+      this.carry.set(bytes.subarray(pos, pos + take), this.carryLen);
+      this.carryLen += take;
+      pos += take;
+      if (this.carryLen < need) return -1;
+    }
+  }
+
+  private stash(bytes: Uint8Array, from: number, base: number): void {
+    const tail = bytes.length - from;
+    if (tail > this.carry.length) this.resizeCarry(tail);
+    this.carry.set(bytes.subarray(from), 0);
+    this.carryLen = tail;
+    this.carryOffset = base + from;
+  }
+
+  private resizeCarry(size: number): void {
+    const next = new Uint8Array(size);
+    next.set(this.carry.subarray(0, Math.min(this.carryLen, size)));
+    this.carry = next;
+    this.carryView = new DataView(next.buffer);
+  }
+
+  private detect(view: DataView, pos: number, avail: number): FormatReader {
+    const magic = view.getUint32(pos, true);
+    for (const kind of CLASSIC_MAGICS) {
+      if (magic === kind.magic) return new PcapRecords(this, kind.littleEndian, kind.nanos, kind.recordHeader);
+    }
+    if (magic === PCAPNG_MAGIC) return new PcapngBlocks(this);
+    throw this.fail(badMagicMessage(view, pos, avail), 0, 0);
+  }
+}
+
+// Classic pcap (draft-ietf-opsawg-pcap §4, §5). The magic, read little endian, tells byte order
+// and timestamp unit. The "modified" format of Alexey Kuznetzov's patches adds 8 bytes
+// (ifindex, protocol, pkt_type) to every record header; libpcap reads it, so we do too.
+const CLASSIC_MAGICS = [
+  { magic: 0xa1b2c3d4, littleEndian: true, nanos: false, recordHeader: 16 },
+  { magic: 0xd4c3b2a1, littleEndian: false, nanos: false, recordHeader: 16 },
+  { magic: 0xa1b23c4d, littleEndian: true, nanos: true, recordHeader: 16 },
+  { magic: 0x4d3cb2a1, littleEndian: false, nanos: true, recordHeader: 16 },
+  { magic: 0xa1b2cd34, littleEndian: true, nanos: false, recordHeader: 24 },
+  { magic: 0x34cdb2a1, littleEndian: false, nanos: false, recordHeader: 24 },
+] as const;
+
+/** Block type of the pcapng section header: the same bytes in either byte order (pcapng §4.1). */
+export const PCAPNG_MAGIC = 0x0a0d0d0a;
+
+const CLASSIC_HEADER_BYTES = 24;
+
+/**
+ * libpcap's LT_LINKTYPE(): the top bits of the header's link-type word carry FCS information
+ * (draft-ietf-opsawg-pcap §4), not the link type.
+ */
+const LINKTYPE_MASK = 0x03ff_ffff;
+
+class PcapRecords implements FormatReader {
+  readonly format = 'pcap';
+  private headerRead = false;
+  private linkType = 0;
+  private snapLen = MAX_SNAPLEN;
+
+  constructor(
+    private readonly ctx: ParseContext,
+    private readonly littleEndian: boolean,
+    private readonly nanos: boolean,
+    private readonly recordHeader: number,
+  ) {}
+
+  unitLength(view: DataView, pos: number, avail: number, offset: number): number {
+    if (!this.headerRead) return CLASSIC_HEADER_BYTES;
+    if (avail < this.recordHeader) return this.recordHeader;
+    const caplen = view.getUint32(pos + 8, this.littleEndian);
+    if (caplen > MAX_SNAPLEN) throw this.tooLong(caplen, offset);
+    return this.recordHeader + caplen;
+  }
+
+  parse(bytes: Uint8Array, view: DataView, pos: number, end: number, base: number): number {
+    if (!this.headerRead) {
+      if (end - pos < CLASSIC_HEADER_BYTES) return pos;
+      this.readHeader(view, pos);
+      pos += CLASSIC_HEADER_BYTES;
+    }
+    const { ctx, littleEndian, nanos, recordHeader, linkType, snapLen } = this;
+    while (end - pos >= recordHeader) {
+      const caplen = view.getUint32(pos + 8, littleEndian);
+      if (caplen > MAX_SNAPLEN) throw this.tooLong(caplen, base + pos);
+      const next = pos + recordHeader + caplen;
+      if (next > end) break;
+      // A record longer than the header's snap length is kept but cut to it, as libpcap's
+      // sf-pcap.c does: some writers put a wrong snap length in the header, and tcpdump (whose
+      // output our golden tests compare against) decodes only the first snaplen bytes.
+      let kept = caplen;
+      if (caplen > snapLen) {
+        kept = snapLen;
+        ctx.trimmedFrames++;
+      }
+      const seconds = view.getUint32(pos, littleEndian);
+      const fraction = view.getUint32(pos + 4, littleEndian);
+      const micros = nanos ? Math.round(fraction / 1000) : fraction;
+      const data = bytes.subarray(pos + recordHeader, pos + recordHeader + kept);
+      const origLen = view.getUint32(pos + 12, littleEndian);
+      // One division of the exact integer count gives the double nearest the true time.
+      const stop = ctx.deliver((seconds * 1e6 + micros) / 1e6, linkType, data, origLen, base + pos);
+      pos = next;
+      if (stop) break;
+    }
+    return pos;
+  }
+
+  truncated(view: DataView, have: number, offset: number, need: number): CaptureError {
+    if (!this.headerRead) {
+      return this.ctx.fail(`file ends inside the file header (needs ${need} bytes, ${have} left)`, 0, offset);
+    }
+    const record = this.ctx.frames + 1;
+    return this.ctx.fail(
+      `record ${record} at byte offset ${offset}: file ends inside the record (needs ${need} bytes, ${have} left)`,
+      record,
+      offset,
+    );
+  }
+
+  private readHeader(view: DataView, pos: number): void {
+    const major = view.getUint16(pos + 4, this.littleEndian);
+    const minor = view.getUint16(pos + 6, this.littleEndian);
+    // libpcap reads only major version 2; the archaic 1.x headers lack fields.
+    if (major !== 2) throw this.ctx.fail(`unsupported pcap version ${major}.${minor} (only 2.x is defined)`, 0, 0);
+    const snapLen = view.getUint32(pos + 16, this.littleEndian);
+    // As libpcap's pcap_check_header(): a snap length of 0 or above the maximum means "no limit".
+    this.snapLen = snapLen === 0 || snapLen > MAX_SNAPLEN ? MAX_SNAPLEN : snapLen;
+    this.linkType = view.getUint32(pos + 20, this.littleEndian) & LINKTYPE_MASK;
+    this.ctx.addLinkType(this.linkType);
+    this.headerRead = true;
+  }
+
+  private tooLong(caplen: number, offset: number): CaptureError {
+    const record = this.ctx.frames + 1;
+    return this.ctx.fail(
+      `record ${record} at byte offset ${offset}: captured length ${caplen} exceeds the ${MAX_SNAPLEN}-byte limit`,
+      record,
+      offset,
+    );
+  }
+}
+
+/** Files people mistake for captures, by their first bytes (each format's published magic). */
+const LOOKALIKES: ReadonlyArray<{ prefix: readonly number[]; what: string }> = [
+  { prefix: [0x1f, 0x8b], what: 'gzip: decompress it first' },
+  { prefix: [0x28, 0xb5, 0x2f, 0xfd], what: 'zstd: decompress it first' },
+  { prefix: [0xfd, 0x37, 0x7a, 0x58], what: 'xz: decompress it first' },
+  { prefix: [0x42, 0x5a, 0x68], what: 'bzip2: decompress it first' },
+  { prefix: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive' },
+  { prefix: [0x73, 0x6e, 0x6f, 0x6f], what: 'a snoop capture, which is not supported' },
+  { prefix: [0x58, 0x43, 0x50, 0x00], what: 'a NetMon capture, which is not supported' },
+];
+
+function badMagicMessage(view: DataView, pos: number, avail: number): string {
+  const first = Array.from({ length: Math.min(avail, 4) }, (_, i) => view.getUint8(pos + i));
+  const hex = first.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  const known = LOOKALIKES.find((l) => l.prefix.every((b, i) => first[i] === b));
+  let guess = known?.what;
+  if (guess === undefined && first.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f))) {
+    guess = 'text, perhaps tcpdump output rather than a capture written with -w';
+  }
+  return `not a pcap or pcapng file (first bytes ${hex}${guess ? `: looks like ${guess}` : ''})`;
+}
+
+export interface ReadOptions {
+  /** Stop after this many frames (`-c N`). */
+  maxFrames?: number;
+  /** Stops reading (at once, even mid-chunk); the promise then resolves with `stopped: true`. */
+  signal?: AbortSignal;
+  /** Name for error messages; defaults to the path, or "stdin". */
+  name?: string;
+  /** Read size for files; default FILE_CHUNK_BYTES. */
+  chunkBytes?: number;
+}
+
+/** Large reads keep the per-chunk cost (a syscall, a carried record) small next to the per-frame work. */
+export const FILE_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads a whole capture, calling `onFrame` for every packet. `source` is a file path, "-" for
+ * standard input, or any stream of byte chunks. Resolves when the input is read or reading
+ * stopped; rejects with CaptureError on broken input (after delivering every frame before it).
+ */
+export async function readCapture(
+  source: string | AsyncIterable<Uint8Array>,
+  onFrame: FrameHandler,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
+  const { signal } = options;
+  const path = typeof source === 'string' && source !== '-' ? source : undefined;
+  const stream = path === undefined ? (source === '-' ? process.stdin : (source as AsyncIterable<Uint8Array>)) : undefined;
+  const parser = new CaptureParser(onFrame, { name: options.name ?? path ?? 'stdin', maxFrames: options.maxFrames });
+  // Aborting stops delivery at once, even in the middle of a chunk, and ends the stream: an idle
+  // pipe yields no chunk at which we could notice.
+  const onAbort = (): void => {
+    parser.stop();
+    (stream as { destroy?: () => void } | undefined)?.destroy?.();
+  };
+  if (signal?.aborted) parser.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (parser.stopped) {
+      // nothing to read
+    } else if (path !== undefined) {
+      await readFileInto(path, parser, options.chunkBytes ?? FILE_CHUNK_BYTES);
+    } else {
+      await readStreamInto(stream as AsyncIterable<Uint8Array>, parser);
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  parser.end();
+  return parser.result();
+}
+
+async function readFileInto(path: string, parser: CaptureParser, chunkBytes: number): Promise<void> {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buffer = new Uint8Array(chunkBytes);
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) return;
+      parser.push(buffer.subarray(0, n));
+      if (parser.stopped) return;
+      // Synchronous reads are the fast path, but yielding between chunks lets a SIGINT handler or
+      // a timer run (and abort us) while a large file is read.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (parser.stopped) return;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function readStreamInto(stream: AsyncIterable<Uint8Array>, parser: CaptureParser): Promise<void> {
+  try {
+    for await (const chunk of stream) {
+      parser.push(chunk);
+      if (parser.stopped) return;
+    }
+  } catch (err) {
+    // A stream we destroyed on abort ends with a premature-close error: that is the stop, not a fault.
+    if (!parser.stopped || err instanceof CaptureError) throw err;
+  }
+}
