@@ -23,9 +23,10 @@ export type ProblemId =
   | 'count-mismatch' // address count does not match the VRRP length
   | 'trailing-bytes' // bytes after the VRRP message inside the IP payload
   | 'vmac-mismatch' // source MAC is a VRRP VMAC for another VRID or the other family
-  | 'not-link-local' // VRRPv3/IPv6 first address not link-local (RFC 5798 §5.2.9)
+  | 'not-link-local' // VRRPv3/IPv6 source (RFC 5798 §5.1.2.1) or first address (§5.2.9) not link-local
   | 'bad-interval' // advertisement interval 0
-  | 'reserved-set'; // v3 reserved bits not zero
+  | 'reserved-set' // v3 reserved bits not zero
+  | 'missing-auth-data'; // VRRPv2 without the 8 bytes of authentication data (RFC 3768 §5.3.10): accepted, noted
 
 export interface Link {
   /** Source / destination MAC as lowercase aa:bb:cc:dd:ee:ff, null when the link layer has none. */
@@ -47,6 +48,8 @@ export interface Ip {
   headerChecksumOk: boolean;
   /** IPv4: MF set or fragment offset non-zero; IPv6: fragment header present. */
   fragment: boolean;
+  /** Fragment offset in bytes (0 when not fragmented or the first fragment). Always set by decodeFrame. */
+  fragmentOffset?: number;
   /** Offset of the upper-layer payload in the frame. */
   payloadOffset: number;
   /** Payload length according to the IP header (not the frame: Ethernet pads short frames). */
@@ -106,6 +109,11 @@ export interface VrrpPacket extends Base {
   vmacMatches: boolean | null;
   /** The capture cut the VRRP message short. */
   truncated: boolean;
+  /**
+   * VRRP bytes present in the capture (ip.payloadLength unless truncated). Fields past it
+   * read as 0 (null for authType / auth data). Always set by decodeFrame.
+   */
+  capturedLength?: number;
 }
 
 export interface CarpPacket extends Base {
@@ -117,6 +125,10 @@ export interface CarpPacket extends Base {
   advskew: number;
   advbase: number;
   truncated: boolean;
+  /** Byte 4: OpenBSD's carp_demote (demotion counter), reserved (pad) in FreeBSD/NetBSD. Always set by decodeFrame. */
+  demote?: number;
+  /** CARP bytes present in the capture (36 unless truncated). Always set by decodeFrame. */
+  capturedLength?: number;
 }
 
 export interface ArpPacket extends Base {
@@ -143,6 +155,10 @@ export interface NaPacket extends Base {
   targetMac: string | null;
   /** Unsolicited (S flag clear): announces an address, as keepalived does after a takeover. */
   unsolicited: boolean;
+  /** ICMPv6 checksum as sent. Always set by decodeFrame. */
+  checksum?: number;
+  /** ICMPv6 checksum (with the IPv6 pseudo-header, RFC 4443 §2.3) verified; 'unverified' when truncated. Always set by decodeFrame. */
+  checksumStatus?: ChecksumStatus;
 }
 
 /** A frame that claimed to be one of ours (VRRP, ARP, NA, CARP) but could not be decoded. */
