@@ -361,9 +361,12 @@ export class Analyzer {
       vr.overlapAdverts.clear();
       return;
     }
-    if (vr.overlapStartTs === null) {
+    // Count only what each router sent since the newest contender joined: adverts from before it
+    // prove nothing about advertising at the same time.
+    if (vr.overlapStartTs === null || !vr.overlapAdverts.has(r.src)) {
       vr.overlapStartTs = ts;
       vr.overlapAdverts.clear();
+      for (const x of active) vr.overlapAdverts.set(x.src, 0);
     }
     vr.overlapAdverts.set(r.src, (vr.overlapAdverts.get(r.src) ?? 0) + 1);
     const twice = (x: Router) => (vr.overlapAdverts.get(x.src) ?? 0) >= 2;
@@ -410,6 +413,9 @@ export class Analyzer {
     vr.changeCount++;
     vr.lastChangeTs = ts;
     if (vr.changes.length > this.opts.maxMasterChanges) vr.changes.shift();
+    // A new master: whether others keep advertising is counted afresh from here.
+    vr.overlapStartTs = null;
+    vr.overlapAdverts.clear();
     this.endSpell(vr, from.lastSeenTs);
     this.startSpell(vr, to, ts);
     const why = {
