@@ -7,6 +7,8 @@ export const ALERT_SEVERITY = {
   'auth-mismatch': 'critical',
   'missed-advert': 'critical',
   'vip-conflict': 'critical',
+  'vrrp-rejected': 'critical',
+  'hidden-master': 'critical',
   'master-change': 'warning',
   'interval-mismatch': 'warning',
   'garp-missing': 'warning',
@@ -17,7 +19,9 @@ export const ALERT_SEVERITY = {
   'not-link-local': 'warning',
   'owner-conflict': 'warning',
   'state-limit': 'warning',
+  'no-group-member': 'warning',
   'master-resigned': 'info',
+  'priority-change': 'info',
   'nonstandard-group': 'info',
   unicast: 'info',
 } as const;
@@ -53,4 +57,7 @@ export interface Alert {
   to?: string;
   gapMs?: number | null;
   reason?: MasterChangeReason;
+  /** priority-change: the master's priority before and after. */
+  oldPriority?: number;
+  newPriority?: number;
 }

@@ -4,7 +4,7 @@
 // wall clock, so a capture file and a live wire give the same answers. Timed conditions
 // (missed adverts, conditions that expire) fire at their exact deadline, not when we notice.
 
-import type { ArpPacket, Family, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
+import type { Family, GroupPacket, IcmpErrorPacket, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
 import { ALERT_SEVERITY, type Alert, type AlertKind, type MasterChangeReason } from './alerts.js';
 import { IntervalStats, type IntervalSummary } from './intervals.js';
 import { contentionWindowMs, GARP_GRACE_MS, masterDownIntervalMs, missedAdvertAfterMs, presenceWindowMs } from './timers.js';
@@ -14,10 +14,11 @@ export interface AnalyzerOptions {
   authPass?: string;
   onAlert?: (alert: Alert) => void;
   /**
-   * ARP and neighbor advertisements are known to be captured (live capture's default filter).
-   * Otherwise garp-missing is judged only once the capture has shown some ARP (IPv4) or NA (IPv6).
+   * The capture used vrrpscope's live default filter, so ARP, neighbor advertisements, IGMP/MLD and
+   * ICMP errors would all have been captured. For files we cannot know the filter: garp-missing and
+   * no-group-member are then judged only once the capture has shown some ARP / NA / IGMP / MLD at all.
    */
-  claimsVisible?: boolean;
+  defaultLiveFilter?: boolean;
   /** Bounded state against floods of forged sources (oldest silent routers are evicted). */
   maxRoutersPerVrid?: number;
   maxMasterChanges?: number;
@@ -106,6 +107,15 @@ interface Claim {
   ts: number;
 }
 
+interface Membership {
+  joinedTs: number;
+  leftTs: number | null;
+  protocol: 'igmp' | 'mld';
+}
+
+const MAX_GROUPS = 1024;
+const MAX_GROUP_MEMBERS = 256;
+
 const DEFAULTS = { maxRoutersPerVrid: 64, maxMasterChanges: 200, maxClaimedAddresses: 65_536 };
 const PRIORITY_HISTORY = 32;
 /** Consecutive adverts of the highest-priority master, with no other router between, that end a split brain. */
@@ -117,16 +127,20 @@ export class Analyzer {
   /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
   private readonly vipIndex = new Map<string, VirtualRouter[]>();
   private readonly claims = new Map<string, Claim>();
-  private readonly opts: Required<Omit<AnalyzerOptions, 'authPass' | 'onAlert' | 'claimsVisible'>> & AnalyzerOptions;
+  private readonly opts: Required<Omit<AnalyzerOptions, 'authPass' | 'onAlert' | 'defaultLiveFilter'>> & AnalyzerOptions;
   private nextAlertId = 1;
   private nextDeadlineTs = Infinity;
   private nowTs = -Infinity;
   private stateLimitRaised = false;
+  /** Open conditions that belong to no known virtual router (an ICMP error quoting an unseen VRID). */
+  private readonly unattributed = { conditions: new Map<string, OpenCondition>() };
   /** A takeover's GARPs could not be judged because the capture holds no ARP/NA at all. */
   garpUnjudged = false;
   /** Alerts fired, most recent last (bounded), for snapshots. */
   private readonly recentAlerts: Alert[] = [];
-  readonly totals = { packets: 0, vrrp: 0, carp: 0, arp: 0, na: 0, malformed: 0, other: 0, truncated: 0 };
+  readonly totals = { packets: 0, vrrp: 0, carp: 0, arp: 0, na: 0, icmpErrors: 0, group: 0, malformed: 0, other: 0, truncated: 0 };
+  /** Multicast group -> member address -> membership (from IGMP / MLD reports and leaves). Bounded. */
+  private readonly groups = new Map<string, Map<string, Membership>>();
 
   constructor(options: AnalyzerOptions = {}) {
     this.opts = { ...DEFAULTS, ...options };
@@ -156,6 +170,14 @@ export class Analyzer {
       case 'carp':
         this.totals.carp++;
         break;
+      case 'icmp-error':
+        this.totals.icmpErrors++;
+        this.onIcmpError(pkt);
+        break;
+      case 'group':
+        this.totals.group++;
+        this.onGroup(pkt);
+        break;
       case 'malformed':
         this.totals.malformed++;
         if (pkt.claimed === 'vrrp' && pkt.ip) this.onMalformedVrrp(pkt.ip.family, pkt.ip.src, pkt.ts, pkt.reason);
@@ -177,7 +199,9 @@ export class Analyzer {
 
   /** End of input: evaluate timers once more at the last packet's time; nothing is invented after it. */
   finish(): void {
-    if (this.nowTs > -Infinity) this.runTimers(this.nowTs);
+    if (this.nowTs === -Infinity) return;
+    this.runTimers(this.nowTs);
+    this.checkGroupMembers(this.nowTs);
   }
 
   // ---- packets --------------------------------------------------------------------------------
@@ -195,8 +219,17 @@ export class Analyzer {
     const vr = this.virtualRouter(family, pkt.vrid);
     vr.versions.add(pkt.version);
     vr.lastAdvertTs = pkt.ts;
+    const before = vr.routers.get(pkt.ip.src)?.priority;
     const r = this.router(vr, pkt);
     if (!r) return;
+    if (r === vr.master && before !== undefined && before !== pkt.priority && before > 0 && pkt.priority > 0) {
+      // keepalived track_script / track_interface weights move a master's priority without a takeover;
+      // it explains the next preemption.
+      this.emit(vr, 'priority-change', 'event', pkt.ts, [r.src],
+        `master ${r.src} of VRID ${vr.vrid} changed its priority from ${before} to ${pkt.priority} without a takeover ` +
+          `(keepalived track_script / track_interface weight, or a configuration reload)`,
+        { oldPriority: before, newPriority: pkt.priority });
+    }
     this.checkPacketProblems(vr, r, pkt);
     this.checkRouterOnce(vr, r, pkt);
 
@@ -574,29 +607,143 @@ export class Analyzer {
     if (!vrs) return;
     const prev = this.claims.get(addr);
     this.claims.set(addr, { mac, ts });
-    if (!prev || prev.mac === mac) return;
     for (const vr of vrs) {
       const mdiS = this.masterDownS(vr);
-      if (ts - prev.ts > mdiS) continue;
       // During a takeover the old master may still answer ARP while the new one announces itself.
       if (vr.lastChangeTs !== null && ts - vr.lastChangeTs <= mdiS + GARP_GRACE_MS / 1000) continue;
-      // With use_vmac a node answers with the VMAC; its real MAC and the VMAC are the same router.
+      // With use_vmac a node answers with the VMAC: that is the virtual router itself.
       const vmac = vmacOf(vr.family, vr.vrid);
-      if (prev.mac === vmac || mac === vmac) continue;
-      // Two of the VRID's own routers claiming it is a split brain (duplicate-master judges that);
-      // a conflict is a MAC that is no router of this VRID.
-      if (this.isRouterMac(vr, prev.mac) && this.isRouterMac(vr, mac)) continue;
-      const key = `vip-conflict:${addr}`;
-      const open = vr.conditions.get(key);
-      if (open) {
-        open.untilTs = ts + mdiS;
+      if (mac === vmac) continue;
+      const m = vr.master;
+      const masterAlive = m !== null && ts - m.lastSeenTs <= missedAdvertAfterMs(m.intervalMs) / 1000;
+      const claimer = this.routerByMac(vr, mac);
+      if (masterAlive && m!.mac !== mac) {
+        if (claimer && isContending(claimer, ts)) continue; // both advertise: duplicate-master judges that
+        if (claimer) {
+          this.hiddenMaster(vr, m!, claimer, addr, mac, ts);
+          continue;
+        }
+        this.vipConflict(vr, addr, m!.mac ?? '?', mac, ts, mdiS,
+          `while ${m!.src} is master: another host answers for it, either a second master whose adverts never ` +
+            `reach this capture point (capture on the other node to tell), or the address is configured statically elsewhere`);
         continue;
       }
-      this.openCondition(vr, 'vip-conflict', ts, [prev.mac, mac], key,
-        `virtual address ${addr} of VRID ${vr.vrid} is claimed by two MACs, ${prev.mac} and ${mac}, within ` +
-          `${fmtMs(mdiS * 1000)}: two hosts answer for it (split brain, or the address is also configured statically ` +
-          `on another host)`).untilTs = ts + mdiS;
-      this.schedule(ts + mdiS);
+      // No live master to compare with: two different MACs within one Master_Down_Interval.
+      if (!prev || prev.mac === mac || prev.mac === vmac || ts - prev.ts > mdiS) continue;
+      if (this.routerByMac(vr, prev.mac) && claimer) continue;
+      this.vipConflict(vr, addr, prev.mac, mac, ts, mdiS,
+        `within ${fmtMs(mdiS * 1000)}: two hosts answer for it (split brain, or the address is also configured statically on another host)`);
+    }
+  }
+
+  private vipConflict(vr: VirtualRouter, addr: string, macA: string, macB: string, ts: number, mdiS: number, why: string): void {
+    const key = `vip-conflict:${addr}`;
+    const open = vr.conditions.get(key);
+    if (open) {
+      open.untilTs = ts + mdiS;
+      return;
+    }
+    this.openCondition(vr, 'vip-conflict', ts, [macA, macB], key,
+      `virtual address ${addr} of VRID ${vr.vrid} is claimed by two MACs, ${macA} and ${macB}, ${why}`).untilTs = ts + mdiS;
+    this.schedule(ts + mdiS);
+  }
+
+  /**
+   * A router of this VRID that does not advertise claims a virtual address while the master lives:
+   * it is master too, and its adverts do not reach this capture point, or it sends them rarely
+   * (keepalived masters that receive each other's rejected adverts re-arm their timers and may
+   * never send). Typical for an advert_int mismatch or a one-way firewall.
+   */
+  private hiddenMaster(vr: VirtualRouter, m: Router, hidden: Router, addr: string, mac: string, ts: number): void {
+    const key = `hidden-master:${hidden.src}`;
+    const untilTs = ts + presenceWindowMs(m.intervalMs) / 1000;
+    const open = vr.conditions.get(key);
+    if (open) {
+      open.untilTs = untilTs;
+      return;
+    }
+    const lastAdvert = hidden.lastSeenTs;
+    this.openCondition(vr, 'hidden-master', ts, [m.src, hidden.src], key,
+      `${hidden.src} (${mac}) claims virtual address ${addr} of VRID ${vr.vrid} while ${m.src} is master, but its own ` +
+        `adverts are not seen here (last one ${fmtMs((ts - lastAdvert) * 1000)} before): it is a second master whose ` +
+        `adverts do not reach this capture point or that suppresses them (keepalived does when it rejects the ` +
+        `other's adverts: compare advert_int, password and VRID on both; check the path for a filter on protocol 112)`,
+    ).untilTs = untilTs;
+    this.schedule(untilTs);
+  }
+
+  private routerByMac(vr: VirtualRouter, mac: string): Router | null {
+    for (const r of vr.routers.values()) if (r.mac === mac) return r;
+    return null;
+  }
+
+  // ---- evidence about the path: ICMP errors and group membership -------------------------------
+
+  private onIcmpError(pkt: IcmpErrorPacket): void {
+    const q = pkt.quoted;
+    const vr = q.vrid === null ? null : this.vrs.get(`${q.family}/${q.vrid}`) ?? null;
+    const rejecter = pkt.ip.src;
+    const key = `vrrp-rejected:${rejecter}:${q.src}`;
+    const untilTs = pkt.ts + 60;
+    const holder = vr ?? this.unattributed;
+    const open = holder.conditions.get(key);
+    if (open) {
+      open.untilTs = untilTs;
+      open.alert.count = (open.alert.count ?? 1) + 1;
+      return;
+    }
+    const why = pkt.reason === 'admin-prohibited'
+      ? 'a firewall rule there rejects IP protocol 112 (administratively prohibited)'
+      : pkt.reason === 'protocol-unreachable' || pkt.reason === 'unrecognized-next-header'
+        ? 'it has no VRRP listener (keepalived not running there, or the unicast peer address is wrong), or a REJECT rule answers with protocol-unreachable'
+        : `ICMP ${pkt.reason}`;
+    const vrid = q.vrid === null ? '' : ` of VRID ${q.vrid}`;
+    const cond = this.openConditionOn(holder, vr, 'vrrp-rejected', pkt.ts, [rejecter, q.src], key,
+      `${rejecter} rejects VRRP adverts${vrid} from ${q.src} to ${q.dst}: ${why}. Allow IP protocol 112 from ${q.src} ` +
+        `on ${rejecter} (e.g. nft add rule inet filter input ip saddr ${q.src} ip protocol vrrp accept)`);
+    cond.untilTs = untilTs;
+    cond.alert.count = 1;
+    this.schedule(untilTs);
+  }
+
+  private onGroup(pkt: GroupPacket): void {
+    const member = pkt.ip.src;
+    for (const g of pkt.joins) {
+      let members = this.groups.get(g);
+      if (!members) {
+        if (this.groups.size >= MAX_GROUPS) continue;
+        members = new Map();
+        this.groups.set(g, members);
+      }
+      const known = members.get(member);
+      if (known) known.leftTs = null;
+      else if (members.size < MAX_GROUP_MEMBERS) members.set(member, { joinedTs: pkt.ts, leftTs: null, protocol: pkt.protocol });
+    }
+    for (const g of pkt.leaves) {
+      const m = this.groups.get(g)?.get(member);
+      if (m) m.leftTs = pkt.ts;
+    }
+  }
+
+  /**
+   * Custom VRRP groups outside the link-local block are forwarded by IGMP/MLD-snooping switches only
+   * to ports that joined (224.0.0.0/24 is always flooded, RFC 4541 §2.1.2). Judged at the end of the
+   * capture, and only when the capture could have shown membership reports.
+   */
+  private checkGroupMembers(ts: number): void {
+    for (const vr of this.vrs.values()) {
+      for (const r of vr.routers.values()) {
+        if (r.dstKind !== 'custom-group' || isLinkLocalGroup(r.dst)) continue;
+        if (!this.opts.defaultLiveFilter && this.totals.group === 0) continue;
+        const members = this.groups.get(r.dst);
+        const others = members ? [...members.keys()].filter((a) => a !== r.src) : [];
+        if (others.length > 0) continue;
+        this.once(vr, r, 'no-group-member', ts,
+          `${r.src} advertises VRID ${vr.vrid} to ${r.dst}, but no other host joined ${r.dst} in this capture ` +
+            `(no ${vr.family === 'ipv4' ? 'IGMP' : 'MLD'} report): an IGMP/MLD-snooping switch forwards the group only to ` +
+            `ports that joined. keepalived joins on start and answers queries; check that the VLAN has a querier, or ` +
+            `use a group in 224.0.0.0/24, or capture longer than the query interval (125 s)`);
+      }
     }
   }
 
@@ -669,12 +816,17 @@ export class Analyzer {
         else next = Math.min(next, c.untilTs);
       }
     }
+    for (const [key, c] of this.unattributed.conditions) {
+      if (c.untilTs === null) continue;
+      if (c.untilTs <= now) this.closeCondition(null, key, c.untilTs);
+      else next = Math.min(next, c.untilTs);
+    }
     this.nextDeadlineTs = next;
   }
 
   private checkGarp(vr: VirtualRouter, to: Router, sinceTs: number, dueTs: number): void {
     // A capture filtered to VRRP alone cannot show a missing GARP: judge only with evidence.
-    if (!this.opts.claimsVisible && (vr.family === 'ipv4' ? this.totals.arp : this.totals.na) === 0) {
+    if (!this.opts.defaultLiveFilter && (vr.family === 'ipv4' ? this.totals.arp : this.totals.na) === 0) {
       this.garpUnjudged = true;
       return;
     }
@@ -727,15 +879,24 @@ export class Analyzer {
   }
 
   private openCondition(vr: VirtualRouter, kind: AlertKind, ts: number, sources: string[], key: string | null, message: string): OpenCondition {
+    return this.openConditionOn(vr, vr, kind, ts, sources, key, message);
+  }
+
+  /** `holder` keeps the open condition: the virtual router, or `unattributed` for evidence with no VRID. */
+  private openConditionOn(
+    holder: { conditions: Map<string, OpenCondition> }, vr: VirtualRouter | null, kind: AlertKind, ts: number,
+    sources: string[], key: string | null, message: string,
+  ): OpenCondition {
     const cond: OpenCondition = { alert: this.emit(vr, kind, 'raised', ts, sources, message), untilTs: null };
-    vr.conditions.set(key ?? kind, cond);
+    holder.conditions.set(key ?? kind, cond);
     return cond;
   }
 
-  private closeCondition(vr: VirtualRouter, key: string, ts: number, why?: string): void {
-    const cond = vr.conditions.get(key);
+  private closeCondition(vr: VirtualRouter | null, key: string, ts: number, why?: string): void {
+    const holder = vr ?? this.unattributed;
+    const cond = holder.conditions.get(key);
     if (!cond) return;
-    vr.conditions.delete(key);
+    holder.conditions.delete(key);
     const a = cond.alert;
     this.emit(vr, a.kind, 'cleared', Math.max(ts, a.ts), a.sources, `cleared: ${why ?? a.message}`, { id: a.id });
   }
@@ -780,11 +941,6 @@ export class Analyzer {
     }
   }
 
-  private isRouterMac(vr: VirtualRouter, mac: string): boolean {
-    for (const r of vr.routers.values()) if (r.mac === mac) return true;
-    return false;
-  }
-
   private masterDownS(vr: VirtualRouter): number {
     const r = vr.master ?? vr.lostMaster ?? vr.routers.values().next().value;
     return r ? masterDownIntervalMs(r.version, r.priority || 1, r.intervalMs) / 1000 : 4;
@@ -796,7 +952,19 @@ export class Analyzer {
     const vrids = [...this.vrs.values()]
       .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family))
       .map((vr) => this.vrSnapshot(vr));
-    return { ts: this.nowTs, totals: { ...this.totals }, vrids, recentAlerts: this.recentAlerts.slice(), garpUnjudged: this.garpUnjudged };
+    const groups = [...this.groups].map(([group, members]) => ({
+      group,
+      members: [...members].map(([src, m]) => ({ src, ...m })),
+    }));
+    return {
+      ts: this.nowTs,
+      totals: { ...this.totals },
+      vrids,
+      groups,
+      unattributedAlerts: [...this.unattributed.conditions.values()].map((c) => c.alert),
+      recentAlerts: this.recentAlerts.slice(),
+      garpUnjudged: this.garpUnjudged,
+    };
   }
 
   private vrSnapshot(vr: VirtualRouter): VridSnapshot {
@@ -891,6 +1059,10 @@ export interface AnalyzerSnapshot {
   ts: number;
   totals: Analyzer['totals'];
   vrids: VridSnapshot[];
+  /** Multicast groups with the members that joined them (IGMP / MLD). */
+  groups: { group: string; members: ({ src: string } & Membership)[] }[];
+  /** Open alerts about no known VRID (ICMP errors quoting a VRID never advertised here). */
+  unattributedAlerts: Alert[];
   recentAlerts: Alert[];
   garpUnjudged: boolean;
 }
@@ -920,6 +1092,11 @@ function lastOverlapEnd(vr: VirtualRouter, now: number): number {
     if (expiry <= now && expiry > end) end = expiry;
   }
   return end === -Infinity ? now : end;
+}
+
+/** 224.0.0.0/24 (RFC 5771) and IPv6 ff02::1 are flooded by snooping switches; other groups are not. */
+function isLinkLocalGroup(group: string): boolean {
+  return group.startsWith('224.0.0.') || group === 'ff02::1';
 }
 
 function outranks(a: Router, b: Router): boolean {

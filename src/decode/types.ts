@@ -171,12 +171,47 @@ export interface MalformedPacket extends Base {
   offset: number;
 }
 
+/**
+ * An ICMPv4 destination unreachable, or ICMPv6 destination unreachable / parameter problem, whose
+ * quoted packet is VRRP (IP protocol 112): somebody rejects VRRP adverts (a REJECT rule, or no
+ * VRRP listener for a unicast peer). Kernels send no ICMP errors about multicast.
+ */
+export interface IcmpErrorPacket extends Base {
+  kind: 'icmp-error';
+  /** Outer header: `src` is who rejects, `dst` is whose advert was rejected. */
+  ip: Ip;
+  icmpType: number;
+  icmpCode: number;
+  /** Stable words: 'protocol-unreachable', 'admin-prohibited', 'port-unreachable', 'host-unreachable', 'net-unreachable', 'unrecognized-next-header', ... or 'type T code C'. */
+  reason: string;
+  /** The quoted packet's header (and VRRP fields when enough of it is quoted). */
+  quoted: { family: Family; src: string; dst: string; protocol: number; vrid: number | null; version: number | null; priority: number | null };
+}
+
+/**
+ * Multicast group membership: IGMP v1/v2/v3 (IPv4) and MLD v1/v2 (IPv6) reports, leaves and queries.
+ * IGMPv3/MLDv2 records: MODE_IS_EXCLUDE / CHANGE_TO_EXCLUDE / ALLOW_NEW_SOURCES join, CHANGE_TO_INCLUDE
+ * with no sources (and BLOCK_OLD_SOURCES emptying the list) leave.
+ */
+export interface GroupPacket extends Base {
+  kind: 'group';
+  ip: Ip;
+  protocol: 'igmp' | 'mld';
+  version: number;
+  op: 'report' | 'leave' | 'query';
+  /** Groups this packet joins (reports) and leaves. */
+  joins: string[];
+  leaves: string[];
+  /** Query: the group asked about (null for a general query). */
+  group: string | null;
+}
+
 /** Anything we do not analyse (other protocols). Only counted. */
 export interface OtherPacket extends Base {
   kind: 'other';
 }
 
-export type Packet = VrrpPacket | CarpPacket | ArpPacket | NaPacket | MalformedPacket | OtherPacket;
+export type Packet = VrrpPacket | CarpPacket | ArpPacket | NaPacket | IcmpErrorPacket | GroupPacket | MalformedPacket | OtherPacket;
 
 export const VRRP_PROTOCOL = 112;
 export const VRRP_GROUP_V4 = '224.0.0.18';

@@ -72,6 +72,34 @@ export function packetRecord(p: Packet): Record<string, unknown> | null {
         unsolicited: p.unsolicited,
         problems,
       };
+    case 'icmp-error':
+      return {
+        ...base,
+        family: p.ip.family,
+        src: p.ip.src,
+        dst: p.ip.dst,
+        ttl: p.ip.ttl,
+        icmpType: p.icmpType,
+        icmpCode: p.icmpCode,
+        reason: p.reason,
+        quoted: p.quoted,
+        problems,
+      };
+    case 'group':
+      return {
+        ...base,
+        family: p.ip.family,
+        src: p.ip.src,
+        dst: p.ip.dst,
+        ttl: p.ip.ttl,
+        protocol: p.protocol,
+        version: p.version,
+        op: p.op,
+        joins: p.joins,
+        leaves: p.leaves,
+        group: p.group,
+        problems,
+      };
     case 'malformed':
       return {
         ...base,
@@ -129,6 +157,8 @@ export function summaryRecord(s: AnalyzerSnapshot, capture: CaptureTotals, first
     capture,
     packets: s.totals,
     vrids: s.vrids.map(vridRecord),
+    groups: s.groups,
+    unattributedAlerts: s.unattributedAlerts.map((a) => ({ id: a.id, kind: a.kind, severity: a.severity, ts: a.ts, sources: a.sources })),
   };
 }
 

@@ -1,6 +1,6 @@
 // One tcpdump-like line per packet, and one per alert.
 import type { Alert } from '../analyze/alerts.js';
-import type { ArpPacket, CarpPacket, MalformedPacket, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
+import type { ArpPacket, CarpPacket, GroupPacket, IcmpErrorPacket, MalformedPacket, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
 import { fmtMs } from '../analyze/analyzer.js';
 import type { Palette } from './color.js';
 import { escapeControls, quote } from './escape.js';
@@ -22,6 +22,10 @@ export function packetLine(pkt: Packet, o: LineOptions): string | null {
       return naLine(pkt, o);
     case 'carp':
       return carpLine(pkt, o);
+    case 'icmp-error':
+      return icmpErrorLine(pkt, o);
+    case 'group':
+      return groupLine(pkt, o);
     case 'malformed':
       return malformedLine(pkt, o);
     default:
@@ -74,6 +78,25 @@ function naLine(p: NaPacket, o: LineOptions): string {
 function carpLine(p: CarpPacket, o: LineOptions): string {
   let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' CARPv' + p.version + ' vhid ' + p.vhid + ' advbase ' + p.advbase + ' advskew ' + p.advskew;
   if (o.verbose) s += ' [' + linkText(p) + ' ttl ' + p.ip.ttl + ']';
+  return s + problemsText(p, o);
+}
+
+function icmpErrorLine(p: IcmpErrorPacket, o: LineOptions): string {
+  const q = p.quoted;
+  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' ' + (p.ip.family === 'ipv4' ? 'ICMP' : 'ICMP6') + ' ' + p.reason +
+    ' for VRRP ' + q.src + ' > ' + q.dst;
+  if (q.vrid !== null) s += ' vrid ' + q.vrid;
+  if (q.priority !== null) s += ' prio ' + q.priority;
+  if (o.verbose) s += ' [' + linkText(p) + ' type ' + p.icmpType + ' code ' + p.icmpCode + ']';
+  return s + problemsText(p, o);
+}
+
+function groupLine(p: GroupPacket, o: LineOptions): string {
+  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' ' + (p.protocol === 'igmp' ? 'IGMPv' : 'MLDv') + p.version + ' ' + p.op;
+  if (p.joins.length) s += ' join ' + p.joins.join(',');
+  if (p.leaves.length) s += ' leave ' + p.leaves.join(',');
+  if (p.op === 'query') s += ' ' + (p.group ?? 'general');
+  if (o.verbose) s += ' [' + linkText(p) + ']';
   return s + problemsText(p, o);
 }
 

@@ -26,12 +26,18 @@ export function summaryText(s: AnalyzerSnapshot, capture: CaptureTotals, firstTs
   if (capture.received !== undefined) {
     out.push(`  libpcap: ${capture.received} received, ${capture.dropped ?? 0} dropped by kernel, ${capture.ifDropped ?? 0} dropped by interface`);
   }
-  out.push(`  decoded: ${t.vrrp} VRRP, ${t.arp} ARP, ${t.na} NA, ${t.carp} CARP, ${t.malformed} malformed, ${t.other} other` +
+  out.push(`  decoded: ${t.vrrp} VRRP, ${t.arp} ARP, ${t.na} NA, ${t.group} IGMP/MLD, ${t.icmpErrors} ICMP errors about VRRP, ` +
+    `${t.carp} CARP, ${t.malformed} malformed, ${t.other} other` +
     (t.truncated ? `, ${t.truncated} truncated by the snap length` : ''));
   if (s.garpUnjudged) {
     out.push('  note: a master changed, but this capture holds no ARP / neighbor advertisements at all ' +
       '(capture filter?), so gratuitous ARPs after the takeover could not be checked');
   }
+  for (const g of s.groups) {
+    const members = g.members.map((m) => `${m.src}${m.leftTs !== null ? ' (left)' : ''}`).join(', ');
+    out.push(`  group ${g.group}: joined by ${members || 'nobody'}`);
+  }
+  for (const a of s.unattributedAlerts) out.push(`  open ${palette.severity(a.severity, a.kind)} ${a.sources.join(' <- ')} since ${timeOfDay(a.ts)}`);
   if (s.vrids.length === 0) {
     out.push('  no VRRP advertisements seen');
     return out.join('\n') + '\n';

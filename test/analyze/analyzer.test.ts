@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
 import type { Alert } from '../../src/analyze/alerts.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../src/analyze/timers.js';
-import type { ArpPacket, Problem, VrrpPacket } from '../../src/decode/types.js';
+import type { ArpPacket, GroupPacket, IcmpErrorPacket, Problem, VrrpPacket } from '../../src/decode/types.js';
 
 interface AdvertSpec {
   ts: number;
@@ -55,7 +55,9 @@ function garp(ts: number, ip: string, mac: string): ArpPacket {
   };
 }
 
-function run(packets: (VrrpPacket | ArpPacket)[], opts: { authPass?: string } = {}): { alerts: Alert[]; a: Analyzer } {
+type Pkt = VrrpPacket | ArpPacket | IcmpErrorPacket | GroupPacket;
+
+function run(packets: Pkt[], opts: { authPass?: string; defaultLiveFilter?: boolean } = {}): { alerts: Alert[]; a: Analyzer } {
   const alerts: Alert[] = [];
   const a = new Analyzer({ ...opts, onAlert: (x) => alerts.push({ ...x }) });
   for (const p of packets.sort((x, y) => x.ts - y.ts)) a.ingest(p);
@@ -278,5 +280,64 @@ describe('Analyzer', () => {
     for (let i = 0; i < 1000; i++) a.ingest(advert({ ts: T0 + i / 1000, src: `10.1.${i >> 8}.${i & 255}`, prio: 0 }));
     expect(a.snapshot().vrids[0].routers.length).toBe(8);
     expect(alerts.filter((x) => x.kind === 'state-limit').length).toBe(1);
+  });
+
+  it('hidden-master: a silent router of the VRID claims the VIP while the master lives', () => {
+    const pkts: Pkt[] = [
+      // n2 advertised at start-up, then went quiet (its adverts do not reach this capture point).
+      ...stream('10.0.0.2', T0, T0 + 2, { prio: 100 }),
+      ...stream('10.0.0.1', T0 + 1.5, T0 + 30, { prio: 150 }),
+      garp(T0 + 20, '10.0.0.100', '02:00:00:00:00:02'),
+    ];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['master-change', 'hidden-master']);
+    const h = alerts.find((a) => a.kind === 'hidden-master')!;
+    expect(h.sources).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('vip-conflict: an unknown MAC claims the VIP while the master lives', () => {
+    const pkts: Pkt[] = [...stream('10.0.0.1', T0, T0 + 30, { prio: 150 }), garp(T0 + 10, '10.0.0.100', '02:00:00:00:00:99')];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['vip-conflict']);
+    expect(alerts[0].message).toContain('capture on the other node');
+  });
+
+  it('priority-change: the master lowers its priority without a takeover', () => {
+    const pkts = [...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }), ...stream('10.0.0.1', T0 + 10, T0 + 15, { prio: 90 })];
+    const { alerts } = run(pkts);
+    expect(kinds(alerts)).toEqual(['priority-change']);
+    expect(alerts[0]).toMatchObject({ oldPriority: 150, newPriority: 90, severity: 'info' });
+  });
+
+  it('vrrp-rejected: an ICMP error quoting a VRRP advert names who rejects whom, once while it lasts', () => {
+    const icmp = (ts: number): IcmpErrorPacket => ({
+      kind: 'icmp-error', ts, record: 0, problems: [], link: { srcMac: null, dstMac: null, vlans: [] },
+      ip: { family: 'ipv4', src: '10.0.0.2', dst: '10.0.0.1', ttl: 64, protocol: 1, headerChecksumOk: true, fragment: false, payloadOffset: 20, payloadLength: 56 },
+      icmpType: 3, icmpCode: 2, reason: 'protocol-unreachable',
+      quoted: { family: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2', protocol: 112, vrid: 51, version: 2, priority: 150 },
+    });
+    const pkts: Pkt[] = [...stream('10.0.0.1', T0, T0 + 10, { prio: 150, dst: '10.0.0.2' }), icmp(T0 + 1.01), icmp(T0 + 2.01)];
+    const { alerts } = run(pkts);
+    const rej = alerts.filter((a) => a.kind === 'vrrp-rejected');
+    expect(rej.map((a) => a.status)).toEqual(['raised']);
+    expect(rej[0]).toMatchObject({ vrid: 51, severity: 'critical', sources: ['10.0.0.2', '10.0.0.1'] });
+    expect(rej[0].message).toContain('no VRRP listener');
+  });
+
+  it('no-group-member for a custom group nobody else joined; silent when a peer reported membership', () => {
+    const report = (ts: number, src: string, group: string): GroupPacket => ({
+      kind: 'group', ts, record: 0, problems: [], link: { srcMac: null, dstMac: null, vlans: [] },
+      ip: { family: 'ipv4', src, dst: group, ttl: 1, protocol: 2, headerChecksumOk: true, fragment: false, payloadOffset: 24, payloadLength: 8 },
+      protocol: 'igmp', version: 2, op: 'report', joins: [group], leaves: [], group: null,
+    });
+    const adverts = stream('10.0.0.1', T0, T0 + 10, { dst: '239.1.1.18' });
+    const lonely = run([...adverts, report(T0 + 1, '10.0.0.1', '239.1.1.18')]);
+    expect(kinds(lonely.alerts)).toEqual(['nonstandard-group', 'no-group-member']);
+    const joined = run([...adverts, report(T0 + 1, '10.0.0.2', '239.1.1.18')]);
+    expect(kinds(joined.alerts)).toEqual(['nonstandard-group']);
+    expect(joined.a.snapshot().groups).toEqual([{ group: '239.1.1.18', members: [{ src: '10.0.0.2', joinedTs: T0 + 1, leftTs: null, protocol: 'igmp' }] }]);
+    // A capture with no IGMP at all cannot tell (filtered): no verdict, unless the filter is ours.
+    expect(kinds(run(adverts).alerts)).toEqual(['nonstandard-group']);
+    expect(kinds(run(adverts, { defaultLiveFilter: true }).alerts)).toEqual(['nonstandard-group', 'no-group-member']);
   });
 });
