@@ -1,0 +1,185 @@
+// Record lab scenarios: npx tsx scripts/lab/record.ts [--jobs N] [--retries N] [--out DIR] [--list] [--sweep] [scenario ...]
+// For each scenario: fresh lab, capture on the bridge, run keepalived as scripted, then write
+// <out>/<scenario>.pcap and <out>/<scenario>.truth.json, and check that the recording shows what
+// the scenario intends (a failed check exits non-zero but the files are still written for study).
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lab, keepalivedVersion, labPrerequisites, sweepStaleLabs, type Keepalived, type LabNode } from './lab.js';
+import { peekPcap } from './pcap-peek.js';
+import { Checker, scenarios, type Expectation, type Scenario, type ScenarioContext } from './scenarios.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEFAULT_OUT = path.join(REPO, 'pcaps', 'lab');
+/** No scenario may take longer than this, whatever hangs. */
+const SCENARIO_LIMIT_MS = 120_000;
+/** Extra attempts when a recording fails its self-check (keepalived's timing is not deterministic). */
+const DEFAULT_RETRIES = 2;
+
+export interface TruthFile {
+  scenario: string;
+  description: string;
+  keepalivedVersion: string;
+  kernel: string;
+  recordedAt: string;
+  capture: { file: string; iface: string; filter: string; start: number; end: number; packets: number };
+  nodes: { name: string; ip: string; ip6: string; ll6: string; mac: string; config: string }[];
+  actions: { ts: number; node: string; action: string; detail: string }[];
+  states: { ts: number; node: string; instance: string; state: string }[];
+  events: { ts: number; node: string; instance: string | null; kind: string; line: string }[];
+  log: { ts: number; node: string; line: string }[];
+  expect: Expectation;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const round = (ts: number) => Math.round(ts * 1e6) / 1e6;
+
+function withLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} exceeded ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+export async function recordScenario(sc: Scenario, outDir: string, version: string): Promise<{ failures: string[]; bytes: number; seconds: number }> {
+  const t0 = Date.now();
+  const lab = await Lab.create({ nodes: sc.nodes, snooping: sc.snooping, maxLifetimeSec: SCENARIO_LIMIT_MS / 1000 + 30 });
+  try {
+    const configs = sc.configs(lab);
+    if (sc.setup) await sc.setup(lab);
+    const tmpPcap = path.join(lab.tmpDir, `${sc.name}.pcap`);
+    const capture = await lab.startCapture({ file: tmpPcap });
+    const captureStart = lab.actions.at(-1)!.ts;
+    const ka: Record<string, Keepalived> = {};
+    const ctx: ScenarioContext = {
+      lab,
+      ka,
+      configs,
+      sleep,
+      start: async (...nodes: string[]) => {
+        const names = nodes.length ? nodes : Object.keys(configs);
+        await Promise.all(
+          names.map(async (n) => {
+            ka[n] = await lab.startKeepalived(n, configs[n]);
+          }),
+        );
+      },
+    };
+    await withLimit(sc.run(ctx), SCENARIO_LIMIT_MS, `scenario ${sc.name}`);
+    // Let the last adverts of the final state reach the capture.
+    await sleep(300);
+    await capture.stop();
+    const captureEnd = lab.actions.at(-1)!.ts;
+
+    const pcap = fs.readFileSync(tmpPcap);
+    const packets = peekPcap(pcap);
+    const checker = new Checker({
+      nodes: lab.nodes,
+      actions: lab.actions,
+      states: lab.states,
+      events: lab.events,
+      log: lab.log,
+      packets,
+    });
+    sc.check(checker);
+    const variant = sc.expect.checksumVariant;
+    if (variant) {
+      const off = packets.filter((p) => p.kind === 'vrrp' && !p.vrrp!.checksumVariants.includes(variant));
+      checker.ok(off.length === 0, `${off.length} VRRP packets do not match checksum variant ${variant}`);
+    }
+
+    const nodeInfo = (n: LabNode) => ({ name: n.name, ip: n.ip, ip6: n.ip6, ll6: n.ll6, mac: n.mac, config: configs[n.name] ?? '' });
+    const truth: TruthFile = {
+      scenario: sc.name,
+      description: sc.description,
+      keepalivedVersion: version,
+      kernel: os.release(),
+      recordedAt: new Date(t0).toISOString(),
+      capture: { file: `${sc.name}.pcap`, iface: capture.iface, filter: capture.filter, start: round(captureStart), end: round(captureEnd), packets: packets.length },
+      nodes: lab.nodes.map(nodeInfo),
+      actions: lab.actions.map((a) => ({ ...a, ts: round(a.ts) })),
+      states: lab.states.map((s) => ({ ...s, ts: round(s.ts) })),
+      events: lab.events.map((e) => ({ ...e, ts: round(e.ts) })),
+      log: lab.log.map((l) => ({ ...l, ts: round(l.ts) })),
+      expect: sc.expect,
+    };
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, `${sc.name}.pcap`), pcap);
+    fs.writeFileSync(path.join(outDir, `${sc.name}.truth.json`), `${JSON.stringify(truth, null, 2)}\n`);
+    return { failures: checker.failures, bytes: pcap.length, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    lab.cleanup();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let jobs = 1;
+  let retries = DEFAULT_RETRIES;
+  let outDir = DEFAULT_OUT;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--list') {
+      for (const s of scenarios) console.log(`${s.name.padEnd(28)} ${s.description.slice(0, 90)}...`);
+      return 0;
+    } else if (a === '--sweep') {
+      const stale = sweepStaleLabs();
+      console.log(stale.length ? `removed stale lab namespaces: ${stale.join(', ')}` : 'no stale lab namespaces');
+      return 0;
+    } else if (a === '--jobs' || a === '-j') jobs = Math.max(1, Number(argv[++i]) || 1);
+    else if (a === '--retries') retries = Math.max(0, Number(argv[++i]) || 0);
+    else if (a === '--out') outDir = path.resolve(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npx tsx scripts/lab/record.ts [--jobs N] [--retries N] [--out DIR] [--list] [--sweep] [scenario ...]');
+      return 0;
+    } else names.push(a);
+  }
+  const missing = labPrerequisites();
+  if (missing.length) {
+    console.error(`cannot run the lab: missing ${missing.join(', ')}`);
+    return 2;
+  }
+  const unknown = names.filter((n) => !scenarios.some((s) => s.name === n));
+  if (unknown.length) {
+    console.error(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
+    return 2;
+  }
+  const stale = sweepStaleLabs();
+  if (stale.length) console.log(`removed stale lab namespaces: ${stale.join(', ')}`);
+  const todo = names.length ? scenarios.filter((s) => names.includes(s.name)) : scenarios;
+  const version = keepalivedVersion();
+  console.log(`keepalived ${version}; recording ${todo.length} scenario(s) into ${path.relative(process.cwd(), outDir) || '.'} with ${jobs} job(s)`);
+
+  const t0 = Date.now();
+  let failed = 0;
+  const queue = [...todo];
+  // Scenarios run in separate labs (separate namespaces), so several can record at once.
+  const worker = async () => {
+    for (let sc = queue.shift(); sc; sc = queue.shift()) {
+      try {
+        let r = await recordScenario(sc, outDir, version);
+        for (let attempt = 1; attempt <= retries && r.failures.length; attempt++) {
+          console.log(`${sc.name.padEnd(28)} retrying    (${r.failures.join('; ')})`);
+          r = await recordScenario(sc, outDir, version);
+        }
+        const status = r.failures.length ? 'CHECK FAILED' : 'ok';
+        console.log(`${sc.name.padEnd(28)} ${status.padEnd(12)} ${String(r.bytes).padStart(7)} bytes ${r.seconds.toFixed(1).padStart(5)} s`);
+        for (const f of r.failures) console.log(`    - ${f}`);
+        if (r.failures.length) failed++;
+      } catch (e) {
+        failed++;
+        console.log(`${sc.name.padEnd(28)} ERROR        ${(e as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, todo.length) }, worker));
+  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

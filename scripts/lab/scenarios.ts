@@ -1,0 +1,843 @@
+// The recorded lab scenarios: keepalived configurations in the shapes people write, what is done
+// to the daemons, what the capture and keepalived's log must show for the recording to be
+// kept, and what a correct analyzer must (not) report about it.
+
+import type { Keepalived, Lab, LabAction, LabNode, LogLine, StateChange, KeepalivedEvent } from './lab.js';
+import type { PeekPacket } from './pcap-peek.js';
+
+/** Alert kinds of the analyzer (the vocabulary of the truth files' expect lists). */
+export type AlertKind =
+  | 'duplicate-master'
+  | 'vrid-clash'
+  | 'auth-mismatch'
+  | 'missed-advert'
+  | 'vip-conflict'
+  | 'master-change'
+  | 'interval-mismatch'
+  | 'garp-missing'
+  | 'bad-checksum'
+  | 'bad-ttl'
+  | 'malformed'
+  | 'vmac-mismatch'
+  | 'not-link-local'
+  | 'owner-conflict'
+  | 'master-resigned'
+  | 'nonstandard-group'
+  | 'unicast';
+
+export const ALERT_KINDS: readonly AlertKind[] = [
+  'duplicate-master', 'vrid-clash', 'auth-mismatch', 'missed-advert', 'vip-conflict', 'master-change',
+  'interval-mismatch', 'garp-missing', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch',
+  'not-link-local', 'owner-conflict', 'master-resigned', 'nonstandard-group', 'unicast',
+];
+
+/** Why a master changed, as the analyzer words it. */
+export type MasterChangeReason = 'resigned' | 'timeout' | 'preempted';
+
+export interface Expectation {
+  /** Each of these must be raised at least once over the capture. */
+  mustRaise: AlertKind[];
+  /** None of these may be raised anywhere in the capture. Kinds in neither list are left to the analyzer. */
+  mustNotRaise: AlertKind[];
+  /**
+   * Reasons of the master changes after the first master was established, in order (the initial
+   * election at the start of the capture is not counted: both daemons start in the capture).
+   */
+  masterChangeReasons?: MasterChangeReason[];
+  /** Checksum computation every VRRP packet in the capture matches. */
+  checksumVariant?: 'v2' | 'v3' | 'v3-no-pseudo' | 'v3-legacy-unicast';
+  /** Judgement calls and wire facts the analyzer tests should know about. */
+  notes?: string;
+}
+
+export interface ScenarioContext {
+  lab: Lab;
+  /** Running (or stopped) daemons by node name. */
+  ka: Record<string, Keepalived>;
+  /** keepalived.conf text by node name. */
+  configs: Record<string, string>;
+  sleep(ms: number): Promise<void>;
+  /** Start keepalived on the given nodes (default: every node with a config) at the same time. */
+  start(...nodes: string[]): Promise<void>;
+}
+
+/** What the checks see after the capture stopped. */
+export interface Recording {
+  nodes: LabNode[];
+  actions: LabAction[];
+  states: StateChange[];
+  events: KeepalivedEvent[];
+  log: LogLine[];
+  packets: PeekPacket[];
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  nodes: number;
+  snooping?: boolean;
+  configs(lab: Lab): Record<string, string>;
+  /** Lab-level setup before any daemon starts (nft rules ...). */
+  setup?(lab: Lab): Promise<void>;
+  run(ctx: ScenarioContext): Promise<void>;
+  /** Append a message to `fail` for everything the recording does not show as intended. */
+  check(c: Checker): void;
+  expect: Expectation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// configuration text
+
+export interface InstanceSpec {
+  name?: string;
+  state: 'MASTER' | 'BACKUP';
+  vrid: number;
+  priority: number;
+  advertInt?: number;
+  /** PASS password; null for no authentication block (VRRPv3 has none). Default 's3cret'. */
+  pass?: string | null;
+  vips: string[];
+  /** Extra lines inside the vrrp_instance (already in keepalived syntax). */
+  lines?: string[];
+}
+
+/** A keepalived.conf as people write it: global_defs, then one block per vrrp_instance. */
+export function keepalivedConf(node: LabNode, instances: InstanceSpec[], globals: string[] = []): string {
+  const out: string[] = [
+    `! keepalived.conf for ${node.name} (vrrpscope lab)`,
+    'global_defs {',
+    `  router_id ${node.name}`,
+    // keepalived's default, written out as many configs do. (The sample config's
+    // `vrrp_garp_interval 0` is rejected by 2.2.7's config test: the minimum is 0.000001.)
+    '  vrrp_garp_master_delay 5',
+    ...globals.map((g) => `  ${g}`),
+    '}',
+  ];
+  for (const [i, inst] of instances.entries()) {
+    out.push('', `vrrp_instance ${inst.name ?? `VI_${i + 1}`} {`);
+    out.push(`  state ${inst.state}`, '  interface eth0', `  virtual_router_id ${inst.vrid}`, `  priority ${inst.priority}`);
+    out.push(`  advert_int ${inst.advertInt ?? 1}`);
+    for (const l of inst.lines ?? []) out.push(`  ${l}`);
+    const pass = inst.pass === undefined ? 's3cret' : inst.pass;
+    if (pass !== null) out.push('  authentication {', '    auth_type PASS', `    auth_pass ${pass}`, '  }');
+    out.push('  virtual_ipaddress {', ...inst.vips.map((v) => `    ${v}`), '  }', '}');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+const VIP = '10.77.0.100';
+const VIP_CIDR = `${VIP}/24`;
+
+/** The usual pair: n1 MASTER 150, n2 BACKUP 100, VRID 51, PASS auth, one VIP. */
+function pairConfigs(
+  lab: Lab,
+  tweak: (node: LabNode, inst: InstanceSpec) => InstanceSpec = (_n, i) => i,
+  globals: (node: LabNode) => string[] = () => [],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const node of lab.nodes.slice(0, 2)) {
+    const base: InstanceSpec = node.index === 1
+      ? { state: 'MASTER', vrid: 51, priority: 150, vips: [VIP_CIDR] }
+      : { state: 'BACKUP', vrid: 51, priority: 100, vips: [VIP_CIDR] };
+    out[node.name] = keepalivedConf(node, [tweak(node, base)], globals(node));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// checks
+
+export class Checker {
+  readonly failures: string[] = [];
+  constructor(readonly rec: Recording) {}
+
+  ok(cond: unknown, msg: string): boolean {
+    if (!cond) this.failures.push(msg);
+    return Boolean(cond);
+  }
+
+  node(name: string): LabNode {
+    return this.rec.nodes.find((n) => n.name === name)!;
+  }
+
+  action(node: string, action: string, nth = 0): LabAction | undefined {
+    return this.rec.actions.filter((a) => a.node === node && a.action === action)[nth];
+  }
+
+  /** The first time `node` entered `state` within (after, before). */
+  entered(node: string, state: string, opts: { instance?: string; after?: number; before?: number } = {}): StateChange | undefined {
+    return this.rec.states.find(
+      (s) => s.node === node && s.state === state && (opts.instance === undefined || s.instance === opts.instance) &&
+        // Log lines and actions are stamped in milliseconds: an effect can share its cause's stamp.
+        s.ts >= (opts.after ?? 0) && s.ts < (opts.before ?? Infinity),
+    );
+  }
+
+  adverts(f: { src?: string; srcMac?: string; vrid?: number; priority?: number; after?: number; before?: number } = {}): PeekPacket[] {
+    return this.rec.packets.filter(
+      (p) => p.kind === 'vrrp' && (f.src === undefined || p.src === f.src) && (f.srcMac === undefined || p.srcMac === f.srcMac) &&
+        (f.vrid === undefined || p.vrrp!.vrid === f.vrid) && (f.priority === undefined || p.vrrp!.priority === f.priority) &&
+        p.ts > (f.after ?? 0) && p.ts < (f.before ?? Infinity),
+    );
+  }
+
+  /** Gratuitous ARPs (sender IP = target IP) announcing `ip`. */
+  garps(f: { ip?: string; srcMac?: string; after?: number; before?: number } = {}): PeekPacket[] {
+    return this.rec.packets.filter(
+      (p) => p.kind === 'arp' && p.arp!.senderIp === p.arp!.targetIp && (f.ip === undefined || p.arp!.senderIp === f.ip) &&
+        (f.srcMac === undefined || p.srcMac === f.srcMac) && p.ts > (f.after ?? 0) && p.ts < (f.before ?? Infinity),
+    );
+  }
+
+  event(node: string, kind: KeepalivedEvent['kind'], after = 0): KeepalivedEvent | undefined {
+    return this.rec.events.find((e) => e.node === node && e.kind === kind && e.ts >= after);
+  }
+
+  /** Standard takeover checks: `to` becomes MASTER after `act` on `from`, and not before. */
+  takeover(from: string, to: string, act: string): { at: number; took: StateChange | undefined } {
+    const a = this.action(from, act);
+    this.ok(a, `no ${act} action on ${from}`);
+    const at = a?.ts ?? Infinity;
+    this.ok(this.entered(from, 'MASTER', { before: at }), `${from} was not MASTER before the ${act}`);
+    this.ok(!this.entered(to, 'MASTER', { before: at }), `${to} was MASTER before the ${act}`);
+    const took = this.entered(to, 'MASTER', { after: at });
+    this.ok(took, `${to} did not become MASTER after the ${act}`);
+    this.ok(this.adverts({ src: this.node(to).ip, after: at }).length >= 2, `no adverts from ${to} after the ${act}`);
+    return { at, took };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// expectation building blocks
+
+/** Alerts a clean, RFC-conforming pair on the standard group must never produce. */
+const CLEAN: AlertKind[] = [
+  'vrid-clash', 'auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch',
+  'not-link-local', 'owner-conflict', 'nonstandard-group', 'unicast', 'vip-conflict',
+];
+const without = (list: AlertKind[], ...drop: AlertKind[]) => list.filter((k) => !drop.includes(k));
+
+// ---------------------------------------------------------------------------------------------
+// scenarios
+
+async function waitMaster(ctx: ScenarioContext, node: string, instance?: string, timeoutMs = 15_000): Promise<void> {
+  await ctx.ka[node].waitForState('MASTER', { instance, timeoutMs });
+}
+
+async function waitBackup(ctx: ScenarioContext, node: string, instance?: string, timeoutMs = 15_000): Promise<void> {
+  await ctx.ka[node].waitForState('BACKUP', { instance, timeoutMs });
+}
+
+/** Both daemons start inside the capture; n1 (priority 150) wins the election after ~3.4 s. */
+async function startPair(ctx: ScenarioContext): Promise<void> {
+  await ctx.start();
+  await waitMaster(ctx, 'n1');
+}
+
+/** Stable pair, SIGTERM the master, the backup takes over. Shared by several scenarios. */
+async function gracefulFailover(ctx: ScenarioContext, stableMs: number, afterMs: number): Promise<void> {
+  await startPair(ctx);
+  await ctx.sleep(stableMs);
+  await ctx.ka.n1.stop();
+  await waitMaster(ctx, 'n2');
+  await ctx.sleep(afterMs);
+}
+
+/** Stable pair, SIGKILL the master (no priority 0), the backup takes over on timeout. */
+async function crashFailover(ctx: ScenarioContext, stableMs: number, afterMs: number): Promise<void> {
+  await startPair(ctx);
+  await ctx.sleep(stableMs);
+  await ctx.ka.n1.crash();
+  await waitMaster(ctx, 'n2');
+  await ctx.sleep(afterMs);
+}
+
+function checkGraceful(c: Checker): void {
+  const { at } = c.takeover('n1', 'n2', 'stop');
+  c.ok(c.adverts({ src: c.node('n1').ip, priority: 0, after: at }).length >= 1, 'no priority 0 advert from n1 after SIGTERM');
+  c.ok(c.event('n1', 'priority0-sent', at), 'keepalived on n1 did not log "sent 0 priority"');
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'failover-graceful',
+    description:
+      'n1 (priority 150) and n2 (100) elect n1; after 6 s of stable adverts n1 gets SIGTERM, sends priority 0 and ' +
+      'removes the VIP; n2 takes over after its skew time (~0.6 s) and announces the VIP with GARPs.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab),
+    run: (ctx) => gracefulFailover(ctx, 6_000, 6_000),
+    check: checkGraceful,
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'missed-advert', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'failover-crash',
+    description:
+      'n1 (150) master, n2 (100) backup; after 6 s both keepalived processes of n1 get SIGKILL (no priority 0, the ' +
+      'VIP stays configured on the dead node); n2 takes over when Master_Down_Interval (3 x 1 s + skew 0.61 s) expires.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab),
+    run: (ctx) => crashFailover(ctx, 6_000, 6_000),
+    check: (c) => {
+      const { at } = c.takeover('n1', 'n2', 'crash');
+      c.ok(c.adverts({ priority: 0 }).length === 0, 'a priority 0 advert went out although keepalived was killed');
+      const last = c.adverts({ src: c.node('n1').ip, before: at }).at(-1);
+      const first = c.adverts({ src: c.node('n2').ip, after: at })[0];
+      c.ok(last && first && first.ts - last.ts > 3, 'gap between the last n1 advert and the first n2 advert is not > 3 s');
+      c.ok(c.adverts({ src: c.node('n1').ip, after: at + 0.1 }).length === 0, 'n1 still advertised after the crash');
+    },
+    expect: {
+      mustRaise: ['missed-advert', 'master-change'],
+      mustNotRaise: [...CLEAN, 'master-resigned', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['timeout'],
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'preempt-restart',
+    description:
+      'n1 (150) master, crashed with SIGKILL, n2 (100) takes over on timeout; 4 s later keepalived on n1 is started ' +
+      'again: it starts in BACKUP, ignores the lower-priority adverts of n2, and after its own Master_Down_Interval ' +
+      '(preempt is the default) becomes MASTER; n2 sees the higher priority and returns to BACKUP without priority 0.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab),
+    run: async (ctx) => {
+      await crashFailover(ctx, 4_000, 4_000);
+      await ctx.ka.n1.restart();
+      await waitMaster(ctx, 'n1');
+      await waitBackup(ctx, 'n2');
+      await ctx.sleep(5_000);
+    },
+    check: (c) => {
+      c.takeover('n1', 'n2', 'crash');
+      const restart = c.action('n1', 'restart');
+      c.ok(restart, 'no restart action');
+      const back = c.entered('n1', 'MASTER', { after: restart?.ts ?? Infinity });
+      c.ok(back, 'n1 did not become MASTER again after the restart');
+      // Not "after n1's MASTER line": the two daemons log the handover in the same millisecond and
+      // either line can reach us first.
+      const yielded = c.entered('n2', 'BACKUP', { after: restart?.ts ?? Infinity });
+      c.ok(yielded && Math.abs(yielded.ts - (back?.ts ?? 0)) < 0.5, 'n2 did not return to BACKUP at the preemption');
+      c.ok(c.adverts({ priority: 0 }).length === 0, 'a priority 0 advert went out');
+    },
+    expect: {
+      mustRaise: ['missed-advert', 'master-change'],
+      mustNotRaise: [...CLEAN, 'master-resigned', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['timeout', 'preempted'],
+      checksumVariant: 'v2',
+      notes:
+        'At the preemption n2 may still send one last advert (priority 100) right after n1\'s first priority 150 ' +
+        'advert: a normal handover, not a duplicate master.',
+    },
+  },
+  {
+    name: 'split-brain',
+    description:
+      'n1 (150) master; nftables on n2 drops incoming IP protocol 112, so n2 hears nothing, times out and becomes ' +
+      'MASTER as well: both advertise for ~9 s (n1 keeps receiving n2\'s lower-priority adverts and stays MASTER). ' +
+      'Then the rule is removed and n2 returns to BACKUP on the next priority 150 advert.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab),
+    run: async (ctx) => {
+      await startPair(ctx);
+      await ctx.sleep(4_000);
+      const rule = await ctx.lab.blockVrrp('n2', { direction: 'input', verdict: 'drop' });
+      await waitMaster(ctx, 'n2');
+      await ctx.sleep(9_000);
+      await ctx.lab.removeNftTable(rule);
+      await waitBackup(ctx, 'n2');
+      await ctx.sleep(4_000);
+    },
+    check: (c) => {
+      const block = c.action('n2', 'nft-add');
+      const unblock = c.action('n2', 'nft-remove');
+      c.ok(block && unblock, 'no block/unblock actions');
+      const dual = c.entered('n2', 'MASTER', { after: block?.ts ?? Infinity });
+      c.ok(dual, 'n2 did not become MASTER while deaf');
+      const from = dual?.ts ?? Infinity;
+      const to = unblock?.ts ?? 0;
+      c.ok(c.adverts({ src: c.node('n1').ip, after: from, before: to }).length >= 5, 'n1 did not keep advertising during the split');
+      c.ok(c.adverts({ src: c.node('n2').ip, after: from, before: to }).length >= 5, 'n2 did not advertise during the split');
+      c.ok(c.entered('n2', 'BACKUP', { after: to }), 'n2 did not return to BACKUP after the unblock');
+      c.ok(!c.entered('n1', 'BACKUP', { after: c.entered('n1', 'MASTER')?.ts ?? 0 }), 'n1 lost mastership');
+    },
+    expect: {
+      mustRaise: ['duplicate-master'],
+      mustNotRaise: [...CLEAN, 'master-resigned', 'missed-advert'],
+      checksumVariant: 'v2',
+      notes:
+        'The duplicate-master condition lasts from n2\'s first advert to the first n1 advert after the unblock, then ' +
+        'clears. On the wire n1 never stopped advertising, so there is no missed advert; n2 simply stops when it ' +
+        'hears the higher priority again.',
+    },
+  },
+  {
+    name: 'vrid-clash',
+    description:
+      'The n1/n2 pair runs VRID 51 with VIP 10.77.0.100; 3 s after n1 is master a third node n3 starts with the ' +
+      'same VRID 51 but VIP 10.77.0.200 (priority 120). keepalived logs "ip address associated with VRID 51 not ' +
+      'present in MASTER advert" on every node and does not let the foreign adverts suppress it, so n3 becomes ' +
+      'MASTER too: two masters for VRID 51 with different address lists.',
+    nodes: 3,
+    configs: (lab) => ({
+      ...pairConfigs(lab),
+      n3: keepalivedConf(lab.node('n3'), [{ state: 'BACKUP', vrid: 51, priority: 120, vips: ['10.77.0.200/24'] }]),
+    }),
+    run: async (ctx) => {
+      await ctx.start('n1', 'n2');
+      await waitMaster(ctx, 'n1');
+      await ctx.sleep(3_000);
+      await ctx.start('n3');
+      await waitMaster(ctx, 'n3');
+      await ctx.sleep(8_000);
+    },
+    check: (c) => {
+      const lists = new Set(c.adverts({ vrid: 51 }).map((p) => p.vrrp!.addrs.join(',')));
+      c.ok(lists.size >= 2, `VRID 51 adverts carry ${lists.size} distinct address lists`);
+      c.ok(c.entered('n3', 'MASTER'), 'n3 did not become MASTER');
+      c.ok(c.rec.events.some((e) => e.kind === 'addr-mismatch'), 'keepalived did not log the address mismatch');
+    },
+    expect: {
+      mustRaise: ['vrid-clash'],
+      mustNotRaise: ['auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch',
+        'not-link-local', 'nonstandard-group', 'unicast'],
+      checksumVariant: 'v2',
+      notes:
+        'A keepalived master restarts its advert timer on every advert it receives, valid or not, so the two ' +
+        'masters phase-lock and sometimes skip beats; n2 may then briefly time out and go MASTER. Missed adverts, ' +
+        'master changes and duplicate-master are therefore left to the analyzer here.',
+    },
+  },
+  {
+    name: 'auth-mismatch',
+    description:
+      'n1 (150, auth_pass s3cret) and n2 (100, auth_pass other). Each rejects the other\'s adverts ("received an ' +
+      'invalid passwd!") and both become MASTER and keep advertising, both holding the VIP.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (n, i) => (n.index === 2 ? { ...i, pass: 'other' } : i)),
+    run: async (ctx) => {
+      await ctx.start();
+      await Promise.all([waitMaster(ctx, 'n1'), waitMaster(ctx, 'n2')]);
+      await ctx.sleep(12_000);
+    },
+    check: (c) => {
+      const passes = new Set(c.adverts({ vrid: 51 }).map((p) => p.vrrp!.authPass));
+      c.ok(passes.has('s3cret') && passes.has('other'), `passwords on the wire: ${[...passes].join(', ')}`);
+      c.ok(c.entered('n1', 'MASTER') && c.entered('n2', 'MASTER'), 'not both MASTER');
+      c.ok(c.event('n1', 'auth-error') || c.event('n2', 'auth-error'), 'no password complaint in the log');
+      // Phase-locking can starve either master for seconds (see notes): insist on a visible overlap.
+      const late = c.entered('n2', 'MASTER')?.ts ?? Infinity;
+      for (const n of ['n1', 'n2']) {
+        const count = c.adverts({ src: c.node(n).ip, after: late }).length;
+        c.ok(count >= 4, `only ${count} adverts from ${n} while both were MASTER`);
+      }
+    },
+    expect: {
+      mustRaise: ['auth-mismatch', 'duplicate-master'],
+      mustNotRaise: ['vrid-clash', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch',
+        'not-link-local', 'nonstandard-group', 'unicast', 'master-resigned'],
+      checksumVariant: 'v2',
+      notes:
+        'Both nodes stay MASTER (both hold the VIP) for the whole capture, but keepalived restarts a master\'s advert ' +
+        'timer on every advert it receives, even a rejected one: whoever sends first keeps pushing the other\'s timer ' +
+        'back, so the two phase-lock and the wire shows them taking turns irregularly, with gaps of several seconds ' +
+        'per source, not two steady 1 s streams. The recording has at least 4 adverts from each while both were ' +
+        'MASTER. missed-advert is left to the analyzer.',
+    },
+  },
+  {
+    name: 'interval-mismatch',
+    description:
+      'n1 (150, advert_int 1) and n2 (100, advert_int 2). n2 discards n1\'s adverts ("advertisement interval ' +
+      'mismatch mine=2 sec rcv\'d=1 sec"), times out after ~6.6 s and becomes MASTER too, sends one advert and GARPs, ' +
+      'then falls silent while staying MASTER: n1\'s adverts keep restarting its 2 s timer. 3 s later n1 gets ' +
+      'SIGTERM: after the priority 0, n2 (already MASTER) advertises every 2 s.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (n, i) => (n.index === 2 ? { ...i, advertInt: 2 } : i)),
+    run: async (ctx) => {
+      await startPair(ctx);
+      await waitMaster(ctx, 'n2');
+      await ctx.sleep(3_000);
+      await ctx.ka.n1.stop();
+      await ctx.sleep(7_000);
+    },
+    check: (c) => {
+      const ints = new Set(c.adverts({ vrid: 51 }).map((p) => p.vrrp!.intervalMs));
+      c.ok(ints.has(1000) && ints.has(2000), `intervals on the wire: ${[...ints].join(', ')}`);
+      c.ok(c.event('n2', 'interval-mismatch'), 'keepalived on n2 did not log the interval mismatch');
+      const stop = c.action('n1', 'stop')?.ts ?? Infinity;
+      c.ok(c.adverts({ src: c.node('n2').ip, after: stop }).length >= 2, 'n2 did not advertise after n1 stopped');
+    },
+    expect: {
+      mustRaise: ['interval-mismatch'],
+      mustNotRaise: ['vrid-clash', 'auth-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch',
+        'not-link-local', 'nonstandard-group', 'unicast'],
+      checksumVariant: 'v2',
+      notes:
+        'On the wire the second master shows up as a single priority 100 advert (interval 2 s) plus GARPs for the ' +
+        'VIP while n1 is master, although keepalived keeps n2 in MASTER state (VIP configured on both) until n1 ' +
+        'resigns. Whether that single advert counts as duplicate-master is left to the analyzer.',
+    },
+  },
+  {
+    name: 'active-active',
+    description:
+      'Two VRIDs on the same pair, each node master of one: VRID 51 (VIP 10.77.0.100) n1 150 / n2 100, VRID 52 ' +
+      '(VIP 10.77.0.101) n1 100 / n2 150. A healthy load-sharing setup.',
+    nodes: 2,
+    configs: (lab) => {
+      const out: Record<string, string> = {};
+      for (const node of lab.nodes) {
+        const first = node.index === 1;
+        out[node.name] = keepalivedConf(node, [
+          { name: 'VI_51', state: first ? 'MASTER' : 'BACKUP', vrid: 51, priority: first ? 150 : 100, vips: [VIP_CIDR] },
+          { name: 'VI_52', state: first ? 'BACKUP' : 'MASTER', vrid: 52, priority: first ? 100 : 150, vips: ['10.77.0.101/24'] },
+        ]);
+      }
+      return out;
+    },
+    run: async (ctx) => {
+      await ctx.start();
+      await Promise.all([waitMaster(ctx, 'n1', 'VI_51'), waitMaster(ctx, 'n2', 'VI_52')]);
+      await ctx.sleep(10_000);
+    },
+    check: (c) => {
+      c.ok(c.entered('n1', 'MASTER', { instance: 'VI_51' }) && c.entered('n2', 'MASTER', { instance: 'VI_52' }), 'masters not as planned');
+      c.ok(!c.entered('n2', 'MASTER', { instance: 'VI_51' }) && !c.entered('n1', 'MASTER', { instance: 'VI_52' }), 'a backup became master');
+      c.ok(c.adverts({ vrid: 51, src: c.node('n2').ip }).length === 0, 'n2 advertised VRID 51');
+      c.ok(c.adverts({ vrid: 52, src: c.node('n1').ip }).length === 0, 'n1 advertised VRID 52');
+    },
+    expect: {
+      mustRaise: [],
+      mustNotRaise: [...CLEAN, 'duplicate-master', 'missed-advert', 'master-resigned', 'garp-missing'],
+      checksumVariant: 'v2',
+      notes: 'Only the initial election of each VRID at the start of the capture.',
+    },
+  },
+  {
+    name: 'vrrp3-ipv4',
+    description:
+      'VRRPv3 over IPv4 (global vrrp_version 3) with advert_int 0.5 (50 centiseconds), no authentication; n1 ' +
+      '(150) master, SIGTERM after 5 s, n2 (100) takes over after the priority 0.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (_n, i) => ({ ...i, advertInt: 0.5, pass: null }), () => ['vrrp_version 3']),
+    run: (ctx) => gracefulFailover(ctx, 5_000, 4_000),
+    check: (c) => {
+      checkGraceful(c);
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.every((p) => p.vrrp!.version === 3), 'not all adverts are VRRPv3');
+      c.ok(ads.every((p) => p.vrrp!.intervalMs === 500), 'not all adverts have a 500 ms interval');
+      c.ok(ads.every((p) => p.vrrp!.checksumVariants.includes('v3')), 'a VRRPv3 checksum does not match the RFC 5798 pseudo-header');
+    },
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'missed-advert', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v3',
+    },
+  },
+  {
+    name: 'vrrp3-ipv6',
+    description:
+      'VRRPv3 over IPv6: virtual_ipaddress lists the link-local fe80::77:100 first (RFC 5798 §5.2.9), then ' +
+      'fd77::100/64. Adverts go from the nodes\' link-local addresses to ff02::12 with hop limit 255; n1 gets ' +
+      'SIGTERM after 5 s and n2 announces the VIPs with unsolicited neighbor advertisements.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (_n, i) => ({ ...i, pass: null, vips: ['fe80::77:100/64', 'fd77::100/64'] })),
+    run: (ctx) => gracefulFailover(ctx, 5_000, 4_000),
+    check: (c) => {
+      checkGraceful6(c);
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.length > 0 && ads.every((p) => p.src!.startsWith('fe80:') && p.dst === 'ff02::12' && p.ttl === 255),
+        'IPv6 adverts not from link-local to ff02::12 with hop limit 255');
+      c.ok(ads.every((p) => p.vrrp!.addrs[0]?.startsWith('fe80:')), 'first address in an advert is not link-local');
+      c.ok(ads.every((p) => p.vrrp!.checksumVariants.includes('v3')), 'a VRRPv3 checksum does not match');
+      const stop = c.action('n1', 'stop')?.ts ?? Infinity;
+      c.ok(c.rec.packets.some((p) => p.kind === 'na' && p.srcMac === c.node('n2').mac && p.ts > stop && p.na!.target === 'fd77::100'),
+        'no unsolicited NA for fd77::100 from n2 after the takeover');
+    },
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'missed-advert', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v3',
+    },
+  },
+  {
+    name: 'vrrp3-ipv6-global-first',
+    description:
+      'VRRPv3 over IPv6 configured the way many people do, with only a global VIP (fd77::100/64): the first ' +
+      'address in the adverts is not link-local, against RFC 5798 §5.2.9. keepalived only warns ("the first IPv6 ' +
+      'VIP address should be link local") and runs normally. Stable n1 master.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (_n, i) => ({ ...i, pass: null, vips: ['fd77::100/64'] })),
+    run: async (ctx) => {
+      await startPair(ctx);
+      await ctx.sleep(6_000);
+    },
+    check: (c) => {
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.length >= 5 && ads.every((p) => p.vrrp!.addrs[0] === 'fd77::100'), 'adverts do not carry fd77::100 first');
+      c.ok(ads.every((p) => p.src!.startsWith('fe80:')), 'adverts not sent from link-local');
+    },
+    expect: {
+      mustRaise: ['not-link-local'],
+      mustNotRaise: without([...CLEAN, 'missed-advert', 'duplicate-master', 'master-resigned'], 'not-link-local'),
+      checksumVariant: 'v3',
+    },
+  },
+  {
+    name: 'custom-group',
+    description:
+      'Both nodes use vrrp_mcast_group4 224.0.0.77 in global_defs instead of 224.0.0.18 (Ethernet destination ' +
+      '01:00:5e:00:00:4d). The pair works normally on that group: n1 master, stable.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, undefined, () => ['vrrp_mcast_group4 224.0.0.77']),
+    run: async (ctx) => {
+      await startPair(ctx);
+      await ctx.sleep(6_000);
+    },
+    check: (c) => {
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.length >= 5 && ads.every((p) => p.dst === '224.0.0.77' && p.dstMac === '01:00:5e:00:00:4d'), 'adverts not sent to 224.0.0.77');
+      c.ok(!c.entered('n2', 'MASTER'), 'n2 became MASTER (the group is not shared?)');
+    },
+    expect: {
+      mustRaise: ['nonstandard-group'],
+      mustNotRaise: without([...CLEAN, 'missed-advert', 'duplicate-master', 'master-resigned', 'garp-missing'], 'nonstandard-group'),
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'unicast-peer',
+    description:
+      'Unicast VRRP: each node has unicast_src_ip (its own address) and unicast_peer { the other node }. Adverts ' +
+      'are unicast IPv4 (TTL 255) from one node to the other, preceded by ARP resolution. n1 gets SIGTERM after ' +
+      '6 s and sends its priority 0 to n2 by unicast; n2 takes over.',
+    nodes: 2,
+    configs: (lab) =>
+      pairConfigs(lab, (n, i) => {
+        const peer = lab.nodes.find((x) => x.index !== n.index && x.index <= 2)!;
+        return { ...i, lines: [`unicast_src_ip ${n.ip}`, 'unicast_peer {', `    ${peer.ip}`, '  }'] };
+      }),
+    run: (ctx) => gracefulFailover(ctx, 6_000, 5_000),
+    check: (c) => {
+      checkGraceful(c);
+      const ads = c.adverts({ vrid: 51 });
+      const ips = new Set([c.node('n1').ip, c.node('n2').ip]);
+      c.ok(ads.length > 0 && ads.every((p) => ips.has(p.dst!) && p.dst !== p.src), 'adverts not unicast between the nodes');
+      c.ok(ads.every((p) => p.ttl === 255), 'unicast adverts without TTL 255');
+    },
+    expect: {
+      mustRaise: ['unicast', 'master-change', 'master-resigned'],
+      mustNotRaise: without([...CLEAN, 'missed-advert', 'duplicate-master', 'garp-missing'], 'unicast'),
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'use-vmac',
+    description:
+      'use_vmac: keepalived creates a macvlan vrrp.51 with the VRRP virtual MAC 00:00:5e:00:01:33 and sends ' +
+      'adverts and GARPs from it, holding the VIP there. Graceful failover from n1 to n2: the same VMAC moves to n2.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (_n, i) => ({ ...i, lines: ['use_vmac'] })),
+    run: (ctx) => gracefulFailover(ctx, 6_000, 5_000),
+    check: (c) => {
+      checkGraceful(c);
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.length > 0 && ads.every((p) => p.srcMac === '00:00:5e:00:01:33'), 'adverts not sent from the VMAC 00:00:5e:00:01:33');
+      const stop = c.action('n1', 'stop')?.ts ?? Infinity;
+      c.ok(c.garps({ ip: VIP, after: stop }).some((p) => p.arp!.senderMac === '00:00:5e:00:01:33'), 'no GARP with the VMAC after the takeover');
+    },
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'missed-advert', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'v3-legacy-unicast-checksum',
+    description:
+      'keepalived 2.2.7 has no vrrp_v3_checksum_as_v2 (so no v3-no-pseudo recording); instead this uses its ' +
+      'old_unicast_checksum: VRRPv3 unicast adverts whose checksum pseudo-header uses 224.0.0.18 instead of the ' +
+      'unicast destination, as keepalived < 1.3.6 did. Both nodes use it, so they accept each other: n1 master, stable.',
+    nodes: 2,
+    configs: (lab) =>
+      pairConfigs(
+        lab,
+        (n, i) => {
+          const peer = lab.nodes.find((x) => x.index !== n.index && x.index <= 2)!;
+          return { ...i, pass: null, lines: [`unicast_src_ip ${n.ip}`, 'unicast_peer {', `    ${peer.ip}`, '  }', 'old_unicast_checksum'] };
+        },
+        () => ['vrrp_version 3'],
+      ),
+    run: async (ctx) => {
+      await startPair(ctx);
+      await ctx.sleep(6_000);
+    },
+    check: (c) => {
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.length >= 5, 'too few adverts');
+      c.ok(ads.every((p) => p.vrrp!.version === 3), 'not VRRPv3');
+      c.ok(ads.every((p) => p.vrrp!.checksumVariants.join() === 'v3-legacy-unicast'),
+        `checksum variants: ${[...new Set(ads.map((p) => p.vrrp!.checksumVariants.join('+') || 'none'))].join(', ')}`);
+      c.ok(!c.entered('n2', 'MASTER'), 'n2 became MASTER (checksum rejected?)');
+    },
+    expect: {
+      mustRaise: ['unicast'],
+      mustNotRaise: without([...CLEAN, 'missed-advert', 'duplicate-master', 'master-resigned', 'garp-missing'], 'unicast'),
+      checksumVariant: 'v3-legacy-unicast',
+    },
+  },
+  {
+    name: 'garp',
+    description:
+      'Failover with the GARP options spelled out (vrrp_garp_master_delay 5 as everywhere, vrrp_garp_master_repeat 3): on becoming ' +
+      'MASTER a node sends 3 gratuitous ARPs for the VIP at once and 3 more 5 s later. n1 master, SIGTERM after 3 s, ' +
+      'n2 takes over and both GARP bursts from n2 are in the capture.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, undefined, () => ['vrrp_garp_master_repeat 3']),
+    run: (ctx) => gracefulFailover(ctx, 3_000, 7_000),
+    check: (c) => {
+      const { took } = c.takeover('n1', 'n2', 'stop');
+      const g = c.garps({ ip: VIP, srcMac: c.node('n2').mac, after: took?.ts ?? Infinity });
+      c.ok(g.length === 6, `expected 6 GARPs from n2 after the takeover, got ${g.length}`);
+      c.ok(g.length >= 2 && g.at(-1)!.ts - g[0].ts > 4.5, 'no second GARP burst ~5 s later');
+    },
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'missed-advert', 'duplicate-master', 'garp-missing'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'garp-missing',
+    description:
+      'keepalived cannot be told not to GARP (vrrp_garp_master_repeat must be >= 1), so an nftables netdev egress ' +
+      'rule on n2 drops every ARP whose sender is the VIP, as a filtering switch port would. n1 announces the VIP ' +
+      'normally at startup; after its SIGTERM n2 takes over and tries to GARP (both bursts), but none reach the ' +
+      'wire: keepalived logs "Error 105 (No buffer space available) sending gratuitous ARP".',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab),
+    setup: async (lab) => {
+      await lab.dropGarp('n2', [VIP]);
+    },
+    run: (ctx) => gracefulFailover(ctx, 3_000, 7_000),
+    check: (c) => {
+      const { took } = c.takeover('n1', 'n2', 'stop');
+      c.ok(c.garps({ ip: VIP, srcMac: c.node('n1').mac }).length >= 1, 'no GARP from n1 at startup');
+      c.ok(c.garps({ ip: VIP, after: took?.ts ?? Infinity }).length === 0, 'GARPs for the VIP went out after the takeover');
+      c.ok(c.event('n2', 'garp-sent'), 'keepalived on n2 did not even try to send GARPs');
+      c.ok(c.event('n2', 'send-error'), 'keepalived on n2 did not log the failed GARPs');
+    },
+    expect: {
+      mustRaise: ['garp-missing', 'master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'missed-advert', 'duplicate-master'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'owner-conflict',
+    description:
+      'Both nodes configured as address owner (priority 255). Each goes MASTER within tens of ms of starting and ' +
+      'advertises 255; keepalived logs "CONFIGURATION ERROR: local instance and a remote instance are both ' +
+      'configured as address owner, please fix - reducing local priority" and the node that hears the other\'s 255 ' +
+      'first treats itself as 254 and backs off (usually n1, but it depends on timing), so one node keeps advertising 255.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (_n, i) => ({ ...i, state: 'MASTER', priority: 255 })),
+    run: async (ctx) => {
+      await ctx.start();
+      await Promise.all([waitMaster(ctx, 'n1'), waitMaster(ctx, 'n2')]);
+      await Promise.race([waitBackup(ctx, 'n1'), waitBackup(ctx, 'n2')]);
+      await ctx.sleep(6_000);
+    },
+    check: (c) => {
+      c.ok(c.adverts({ src: c.node('n1').ip, priority: 255 }).length >= 1 && c.adverts({ src: c.node('n2').ip, priority: 255 }).length >= 1,
+        'not both nodes advertised priority 255');
+      c.ok(c.rec.log.some((l) => /both configured as address owner/.test(l.line)), 'keepalived did not log the owner conflict');
+    },
+    expect: {
+      mustRaise: ['owner-conflict'],
+      mustNotRaise: without([...CLEAN, 'master-resigned'], 'owner-conflict'),
+      checksumVariant: 'v2',
+    },
+  },
+  {
+    name: 'vip-conflict',
+    description:
+      'Two separate virtual routers, VRID 51 on n1 and VRID 52 on n2 (each alone, priority 150), both configured ' +
+      'with VIP 10.77.0.100: both become MASTER of their VRID and announce the same address from different MACs.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (n, i) => ({ ...i, state: 'MASTER', priority: 150, vrid: n.index === 1 ? 51 : 52 })),
+    run: async (ctx) => {
+      await ctx.start();
+      await Promise.all([waitMaster(ctx, 'n1'), waitMaster(ctx, 'n2')]);
+      await ctx.sleep(6_000);
+    },
+    check: (c) => {
+      c.ok(c.adverts({ vrid: 51 }).length >= 3 && c.adverts({ vrid: 52 }).length >= 3, 'not both VRIDs advertised');
+      const macs = new Set(c.garps({ ip: VIP }).map((p) => p.srcMac));
+      c.ok(macs.size === 2, `GARPs for the VIP from ${macs.size} MACs`);
+    },
+    expect: {
+      mustRaise: ['vip-conflict'],
+      mustNotRaise: ['vrid-clash', 'auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed',
+        'vmac-mismatch', 'not-link-local', 'owner-conflict', 'nonstandard-group', 'unicast', 'duplicate-master',
+        'missed-advert', 'master-resigned'],
+      checksumVariant: 'v2',
+      notes: 'Different VRIDs: each VRID has exactly one master, so no duplicate-master or vrid-clash.',
+    },
+  },
+  {
+    name: 'unicast-ttl',
+    description:
+      'Unicast peers with unicast_ttl 64 on both nodes (as used when the peers are routed apart): adverts carry ' +
+      'TTL 64, which RFC 3768/5798 forbid (must be 255). keepalived does not check the TTL of unicast adverts ' +
+      'unless check_unicast_src/min_ttl is set, so the pair works. Stable n1 master.',
+    nodes: 2,
+    configs: (lab) =>
+      pairConfigs(lab, (n, i) => {
+        const peer = lab.nodes.find((x) => x.index !== n.index && x.index <= 2)!;
+        return { ...i, lines: [`unicast_src_ip ${n.ip}`, 'unicast_ttl 64', 'unicast_peer {', `    ${peer.ip}`, '  }'] };
+      }),
+    run: async (ctx) => {
+      await startPair(ctx);
+      await ctx.sleep(6_000);
+    },
+    check: (c) => {
+      const ads = c.adverts({ vrid: 51 });
+      c.ok(ads.length >= 5 && ads.every((p) => p.ttl === 64), 'adverts do not carry TTL 64');
+      c.ok(!c.entered('n2', 'MASTER'), 'n2 became MASTER (TTL rejected?)');
+    },
+    expect: {
+      mustRaise: ['unicast', 'bad-ttl'],
+      mustNotRaise: without([...CLEAN, 'missed-advert', 'duplicate-master', 'master-resigned', 'garp-missing'], 'unicast', 'bad-ttl'),
+      checksumVariant: 'v2',
+    },
+  },
+];
+
+/** IPv6 variant of checkGraceful: adverts come from the link-local address, not the node's ip. */
+function checkGraceful6(c: Checker): void {
+  const stop = c.action('n1', 'stop');
+  c.ok(stop, 'no stop action on n1');
+  const at = stop?.ts ?? Infinity;
+  c.ok(c.entered('n1', 'MASTER', { before: at }), 'n1 was not MASTER before the stop');
+  c.ok(!c.entered('n2', 'MASTER', { before: at }), 'n2 was MASTER before the stop');
+  c.ok(c.entered('n2', 'MASTER', { after: at }), 'n2 did not become MASTER after the stop');
+  c.ok(c.adverts({ src: c.node('n1').ll6, priority: 0, after: at }).length >= 1, 'no priority 0 advert from n1 after SIGTERM');
+  c.ok(c.adverts({ src: c.node('n2').ll6, after: at }).length >= 2, 'no adverts from n2 after the stop');
+}
+
+export function findScenario(name: string): Scenario | undefined {
+  return scenarios.find((s) => s.name === name);
+}
