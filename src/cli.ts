@@ -94,6 +94,7 @@ export function buildProgram(): Command {
       .option('-c, --count <n>', 'stop after N packets', parseCount)
       .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
       .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert at or above this severity is raised').choices(['critical', 'warning', 'info']))
+      .option('--explain', 'at the end, a diagnosis per virtual router in Markdown (paste it into a ticket)')
       .option('--no-color', 'no ANSI colours (also NO_COLOR=1)');
 
   common(program.command('read').argument('<file>', 'pcap or pcapng file, - for standard input'))
@@ -108,6 +109,7 @@ export function buildProgram(): Command {
         count: opts.count as number | undefined,
         authPass: opts.authPass as string | undefined,
         failOn: opts.failOn as Severity | undefined,
+        explain: !!opts.explain,
         color: !opts.json && wantColor(!!process.stdout.isTTY, opts.color === false, process.env),
       };
       process.exitCode = await runRead(file, o);

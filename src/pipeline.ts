@@ -1,6 +1,7 @@
 // The path every frame takes, shared by read, live and the dashboard:
 // capture -> decode -> analyze -> render. Wiring only; no protocol logic lives here.
 import { Analyzer } from './analyze/analyzer.js';
+import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
 import type { Frame } from './capture/types.js';
 import { decodeFrame } from './decode/index.js';
@@ -9,6 +10,7 @@ import { COLOR, MONO, type Palette } from './render/color.js';
 import { alertRecord, packetRecord, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
 import { alertLine, packetLine } from './render/line.js';
 import type { Output } from './render/output.js';
+import { explainMarkdown } from './render/explain.js';
 import { summaryText } from './render/summary.js';
 
 export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
@@ -22,6 +24,12 @@ export interface RunOptions {
   authPass?: string;
   failOn?: Severity;
   color?: boolean;
+  /** Print a Markdown diagnosis per virtual router at the end (JSON: a `diagnosis` record). */
+  explain?: boolean;
+  /** Live capture with vrrpscope's default filter: ARP, NA, IGMP/MLD and ICMP would have been seen. */
+  defaultLiveFilter?: boolean;
+  /** Live: the capture interface's own addresses, so the diagnosis can speak of "this host". */
+  localAddrs?: string[];
 }
 
 /** Feeds frames through decode and analysis and writes lines / NDJSON as they happen. */
@@ -47,7 +55,7 @@ export class Pipeline {
   ) {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
-    this.analyzer = new Analyzer({ authPass: o.authPass, onAlert: (a) => this.onAlert(a) });
+    this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a) => this.onAlert(a) });
   }
 
   frame(f: Frame): void {
@@ -101,8 +109,14 @@ export class Pipeline {
     if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
     const out = this.out;
     if (!out) return;
-    if (this.o.json) out.line(toJsonLine(summaryRecord(snap, totals, this.firstTs)));
-    else out.write(summaryText(snap, totals, this.firstTs, this.palette));
+    const diagnoses = this.o.explain ? diagnose(snap, { live: this.o.localAddrs ? { localAddrs: this.o.localAddrs } : undefined }) : null;
+    if (this.o.json) {
+      if (diagnoses) out.line(toJsonLine({ type: 'diagnosis', vrids: diagnoses }));
+      out.line(toJsonLine(summaryRecord(snap, totals, this.firstTs)));
+    } else {
+      out.write(summaryText(snap, totals, this.firstTs, this.palette));
+      if (diagnoses) out.write('\n' + explainMarkdown(diagnoses));
+    }
     out.flush();
   }
 

@@ -98,6 +98,8 @@ interface VirtualRouter {
   lastAdvertSrc: string | null;
   soloRun: number;
   pendingGarp: { to: Router; sinceTs: number; dueTs: number } | null;
+  /** Claims by a router that advertised lately while another is master: split brain or hidden master. */
+  pendingHidden: Map<string, { claimer: Router; addr: string; mac: string; dueTs: number }>;
   alertCounts: Partial<Record<AlertKind, number>>;
   lastAdvertTs: number;
 }
@@ -618,7 +620,16 @@ export class Analyzer {
       const masterAlive = m !== null && ts - m.lastSeenTs <= missedAdvertAfterMs(m.intervalMs) / 1000;
       const claimer = this.routerByMac(vr, mac);
       if (masterAlive && m!.mac !== mac) {
-        if (claimer && isContending(claimer, ts)) continue; // both advertise: duplicate-master judges that
+        if (claimer && isContending(claimer, ts)) {
+          // It advertised lately: a split brain (duplicate-master) if it keeps advertising, a hidden
+          // master if it falls silent (keepalived with a longer advert_int does). Judge once we know.
+          if (!vr.conditions.has('duplicate-master') && !vr.pendingHidden.has(claimer.src)) {
+            const dueTs = ts + (1.5 * claimer.intervalMs) / 1000;
+            vr.pendingHidden.set(claimer.src, { claimer, addr, mac, dueTs });
+            this.schedule(dueTs);
+          }
+          continue;
+        }
         if (claimer) {
           this.hiddenMaster(vr, m!, claimer, addr, mac, ts);
           continue;
@@ -810,6 +821,18 @@ export class Analyzer {
           this.checkGarp(vr, g.to, g.sinceTs, g.dueTs);
         } else next = Math.min(next, g.dueTs);
       }
+      for (const [src, h] of vr.pendingHidden) {
+        if (h.dueTs > now) {
+          next = Math.min(next, h.dueTs);
+          continue;
+        }
+        vr.pendingHidden.delete(src);
+        const master = vr.master;
+        const alive = master !== null && h.dueTs - master.lastSeenTs <= missedAdvertAfterMs(master.intervalMs) / 1000;
+        if (alive && master !== h.claimer && !vr.conditions.has('duplicate-master')) {
+          this.hiddenMaster(vr, master!, h.claimer, h.addr, h.mac, h.dueTs);
+        }
+      }
       for (const [key, c] of vr.conditions) {
         if (c.untilTs === null) continue;
         if (c.untilTs <= now) this.closeCondition(vr, key, c.untilTs);
@@ -924,6 +947,7 @@ export class Analyzer {
         lastAdvertSrc: null,
         soloRun: 0,
         pendingGarp: null,
+        pendingHidden: new Map(),
         alertCounts: {},
         lastAdvertTs: -Infinity,
       };

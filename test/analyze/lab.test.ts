@@ -83,6 +83,32 @@ describe('keepalived lab captures', () => {
     expect(dup[0].sources.sort()).toEqual(['10.77.0.11', '10.77.0.12']);
   });
 
+  it('interval mismatch: the 2 s node is a hidden master (one advert, then GARPs while n1 is master)', async () => {
+    const { alerts } = await analyse('interval-mismatch');
+    const hidden = alerts.find((a) => a.kind === 'hidden-master')!;
+    expect(hidden.sources).toEqual(['10.77.0.11', '10.77.0.12']);
+    expect(alerts.some((a) => a.kind === 'duplicate-master')).toBe(false);
+  });
+
+  it('split brain and auth mismatch are not reported as hidden masters: both masters are visible', async () => {
+    for (const name of ['split-brain', 'auth-mismatch']) {
+      const { alerts } = await analyse(name);
+      expect(alerts.some((a) => a.kind === 'hidden-master'), name).toBe(false);
+    }
+  });
+
+  it('--explain names the cause the lab created', async () => {
+    const { pipeline } = await analyse('auth-mismatch');
+    const { diagnose } = await import('../../src/analyze/diagnose.js');
+    expect(diagnose(pipeline.analyzer.snapshot())[0].causes[0].id).toBe('auth-mismatch');
+    const cases: [string, string][] = [['interval-mismatch', 'interval-mismatch'], ['split-brain', 'host-discards-adverts'], ['vrid-clash', 'vip-list-mismatch'], ['failover-crash', 'master-silent'], ['garp-missing', 'garp-missing'], ['active-active', 'healthy']];
+    for (const [name, cause] of cases) {
+      const r = await analyse(name);
+      const ids = diagnose(r.pipeline.analyzer.snapshot()).flatMap((d) => d.causes.map((c) => c.id));
+      expect(ids, name).toContain(cause);
+    }
+  });
+
   it('VRRPv3 over IPv4 from keepalived checksums with the pseudo-header', async () => {
     const { pipeline } = await analyse('vrrp3-ipv4');
     const v = pipeline.analyzer.snapshot().vrids[0];
