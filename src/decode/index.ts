@@ -1,6 +1,8 @@
 // decodeFrame: one captured frame in, one Packet out. Link layer, then IPv4 / IPv6 /
-// ARP, then dispatch by protocol (tcpdump's ip_demux): 112 is VRRP or CARP, 58 with
-// type 136 a neighbor advertisement; anything else leaves early as 'other'.
+// ARP, then dispatch by protocol (tcpdump's ip_demux): 112 is VRRP or CARP, 2 IGMP,
+// 1 an ICMP error about VRRP, 58 a neighbor advertisement, MLD or an ICMPv6 error
+// about VRRP; anything else leaves early as 'other' (demux.ts decides before any
+// address is formatted).
 // Pure: no I/O, no clock, and no exception on any packet data.
 
 import type { Frame } from '../capture/types.js';
@@ -9,7 +11,10 @@ import { VRRP_PROTOCOL } from './types.js';
 import { decodeArp } from './arp.js';
 import { checkCarp, checkNa, checkVrrp } from './checks.js';
 import { decodeCarp, looksLikeCarp } from './carp.js';
-import { decodeNa, ICMPV6_PROTOCOL } from './icmpv6.js';
+import { IpProtocol } from './demux.js';
+import { decodeIgmp, decodeMld } from './group.js';
+import { decodeIcmpError } from './icmp.js';
+import { decodeNa, NEIGHBOR_ADVERTISEMENT } from './icmpv6.js';
 import { IpError, parseIpv4 } from './ipv4.js';
 import { parseIpv6 } from './ipv6.js';
 import { decodeLink, EtherType, LinkLayer } from './link.js';
@@ -21,6 +26,8 @@ export { decodeCarp, looksLikeCarp, CARP_LENGTH } from './carp.js';
 export { checkCarp, checkIp, checkNa, checkVrrp } from './checks.js';
 export { checksumFor, fold, onesSum, pseudoHeaderSum, sumVerifies } from './checksum.js';
 export { decodeNa } from './icmpv6.js';
+export { decodeIcmpError, icmpErrorReason, ICMPV4_UNREACHABLE_REASONS, ICMPV6_PARAMETER_PROBLEM_REASONS, ICMPV6_UNREACHABLE_REASONS } from './icmp.js';
+export { decodeIgmp, decodeMld, GROUP_RECORD_TYPE_NAMES, IGMP_TYPE_NAMES, MLD_TYPE_NAMES } from './group.js';
 export { decodeIpv4, IpError } from './ipv4.js';
 export { decodeIpv6 } from './ipv6.js';
 export { decodeLink, EtherType, LinkLayer } from './link.js';
@@ -66,7 +73,7 @@ export function decodeFrame(frame: Frame): Packet {
   const etherType = layer.etherType;
   let ip: Ip | IpError | null;
   if (etherType === EtherType.IPV4) {
-    ip = parseIpv4(b, off, b.length, VRRP_PROTOCOL);
+    ip = parseIpv4(b, off, b.length, true);
   } else if (etherType === EtherType.IPV6) {
     ip = parseIpv6(b, off, b.length, true);
   } else if (etherType === EtherType.ARP) {
@@ -79,10 +86,18 @@ export function decodeFrame(frame: Frame): Packet {
     return malformedPacket(frame, link, null, 'ip', ip.reason, ip.offset, ip.truncated ? 'truncated' : 'malformed');
   }
   if (ip.protocol === VRRP_PROTOCOL) return decodeProtocol112(frame, link, ip, off, layer.srcMacOffset);
-  if (ip.protocol === ICMPV6_PROTOCOL) {
-    const na = decodeNa(frame, link, ip, off);
-    if (na.kind === 'na') checkNa(na);
-    return na;
+  if (ip.protocol === IpProtocol.ICMPV6) {
+    // parseIpv6's filter has seen the type byte.
+    const type = b[ip.payloadOffset];
+    if (type === NEIGHBOR_ADVERTISEMENT) {
+      const na = decodeNa(frame, link, ip, off);
+      if (na.kind === 'na') checkNa(na);
+      return na;
+    }
+    // RFC 4443 §2.1: types below 128 are errors, the rest informational (MLD among them).
+    return type < 128 ? decodeIcmpError(frame, link, ip, off) : decodeMld(frame, link, ip, off);
   }
+  if (ip.protocol === IpProtocol.IGMP) return decodeIgmp(frame, link, ip);
+  if (ip.protocol === IpProtocol.ICMP) return decodeIcmpError(frame, link, ip, off);
   return otherPacket(frame, link);
 }

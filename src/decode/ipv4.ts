@@ -22,6 +22,7 @@
 import type { Ip } from './types.js';
 import { ipv4At, u16, u8 } from './bytes.js';
 import { onesSum, sumVerifies } from './checksum.js';
+import { wantedIpv4 } from './demux.js';
 
 /** The network-layer header could not be decoded: why, where, and whether the capture cut it. */
 export class IpError {
@@ -48,11 +49,11 @@ const MF = 0x2000;
 const OFFSET_MASK = 0x1fff;
 
 /**
- * Parse the IPv4 header at `off` (frame bytes end at `end`). With `onlyProtocol` >= 0,
- * a sound header for another protocol returns null before any address is formatted:
- * the fast exit for traffic we only count.
+ * Parse the IPv4 header at `off` (frame bytes end at `end`). With `filter`, a sound
+ * header whose payload decodeFrame does not decode (demux.ts) returns null before any
+ * address is formatted: the fast exit for traffic we only count.
  */
-export function parseIpv4(b: Uint8Array, off: number, end: number, onlyProtocol: number): Ip | IpError | null {
+export function parseIpv4(b: Uint8Array, off: number, end: number, filter: boolean): Ip | IpError | null {
   const versionError = ipVersionError(b, off, end, 4, 20);
   if (versionError) return versionError;
   const headerLength = (b[off] & 0x0f) * 4;
@@ -64,8 +65,8 @@ export function parseIpv4(b: Uint8Array, off: number, end: number, onlyProtocol:
   if (totalLength < headerLength) {
     return new IpError(`IPv4 total length ${totalLength} is less than the header length ${headerLength}`, off + 2, false);
   }
+  if (filter && !wantedIpv4(b, off, headerLength, Math.min(end, off + totalLength))) return null;
   const protocol = b[off + 9];
-  if (onlyProtocol >= 0 && protocol !== onlyProtocol) return null;
   const flags = u16(b, off + 6, end);
   const fragmentOffset = (flags & OFFSET_MASK) * 8;
   return {
@@ -84,5 +85,5 @@ export function parseIpv4(b: Uint8Array, off: number, end: number, onlyProtocol:
 
 /** Decode the IPv4 header at `off`; `end` is where the captured bytes stop. Never throws. */
 export function decodeIpv4(b: Uint8Array, off: number, end: number): Ip | IpError {
-  return parseIpv4(b, off, Math.min(end, b.length), -1) as Ip | IpError;
+  return parseIpv4(b, off, Math.min(end, b.length), false) as Ip | IpError;
 }

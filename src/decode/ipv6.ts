@@ -16,6 +16,7 @@
 
 import type { Ip } from './types.js';
 import { ipv6At, u16, u8 } from './bytes.js';
+import { wantedIpv6 } from './demux.js';
 import { IpError, ipVersionError } from './ipv4.js';
 
 const HEADER_LENGTH = 40;
@@ -24,14 +25,11 @@ const ROUTING = 43;
 const FRAGMENT = 44;
 const AH = 51;
 const DEST_OPTIONS = 60;
-const ICMPV6 = 58;
-const VRRP = 112;
-const NEIGHBOR_ADVERTISEMENT = 136;
 
 /**
  * Parse the IPv6 header at `off` and walk its extension headers. With `filter`, a sound
- * packet that is neither VRRP nor an ICMPv6 neighbor advertisement returns null before
- * any address is formatted.
+ * packet whose upper layer decodeFrame does not decode (demux.ts: VRRP, neighbor
+ * advertisements, MLD, ICMPv6 errors about VRRP) returns null before any address is formatted.
  */
 export function parseIpv6(b: Uint8Array, off: number, end: number, filter: boolean): Ip | IpError | null {
   const versionError = ipVersionError(b, off, end, 6, HEADER_LENGTH);
@@ -70,9 +68,7 @@ export function parseIpv6(b: Uint8Array, off: number, end: number, filter: boole
     next = b[p];
     p += length;
   }
-  if (filter && next !== VRRP && !(next === ICMPV6 && fragmentOffset === 0 && u8(b, p, Math.min(end, payloadEnd)) === NEIGHBOR_ADVERTISEMENT)) {
-    return null;
-  }
+  if (filter && !wantedIpv6(b, next, fragmentOffset, p, Math.min(end, payloadEnd))) return null;
   return {
     family: 'ipv6',
     src: ipv6At(b, off + 8),

@@ -20,7 +20,7 @@ const byte = (n: number) => Number.isInteger(n) && n >= 0 && n <= 255;
 
 /** Throws (through expect) when `p` is not a well-formed Packet for `frame`. */
 function expectWellFormed(p: Packet, frame: Frame): void {
-  expect(['vrrp', 'carp', 'arp', 'na', 'malformed', 'other']).toContain(p.kind);
+  expect(['vrrp', 'carp', 'arp', 'na', 'icmp-error', 'group', 'malformed', 'other']).toContain(p.kind);
   expect(p.ts).toBe(frame.ts);
   expect(p.record).toBe(frame.record);
   expect(p.link.srcMac === null || MAC.test(p.link.srcMac)).toBe(true);
@@ -70,6 +70,14 @@ function expectWellFormed(p: Packet, frame: Frame): void {
       expect(V6.test(p.target)).toBe(true);
       expect(p.targetMac === null || MAC.test(p.targetMac)).toBe(true);
       expect(p.unsolicited).toBe(!p.solicited);
+      break;
+    case 'icmp-error':
+      expect([p.icmpType, p.icmpCode].every(byte) && p.reason.length > 0 && p.quoted.protocol === 112).toBe(true);
+      expect((p.quoted.family === 'ipv4' ? V4 : V6).test(p.quoted.src) && (p.quoted.family === 'ipv4' ? V4 : V6).test(p.quoted.dst)).toBe(true);
+      expect([p.quoted.vrid, p.quoted.priority].every((n) => n === null || byte(n))).toBe(true);
+      break;
+    case 'group':
+      expect(p.joins.concat(p.leaves, p.group ?? []).every((a) => (p.ip.family === 'ipv4' ? V4 : V6).test(a))).toBe(true);
       break;
     case 'malformed':
       expect(['vrrp', 'arp', 'na', 'ip', 'link']).toContain(p.claimed);
