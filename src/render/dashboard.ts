@@ -11,7 +11,7 @@ import type * as Blessed from 'blessed';
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, VridSnapshot } from '../analyze/analyzer.js';
 import {
-  alertLogLines, detailLines, filterPromptLine, footerLine, helpLines, sparkLines, statusLine,
+  alertLogLines, closedAlerts, detailLines, filterPromptLine, footerLine, framedLines, helpLines, sparkLines, statusLine,
   type DetailExtras, type StatusInfo,
 } from './dashboard/panels.js';
 import { headerLine, layoutTable, matchesFilter, rowKey, rowLine, SORT_MODES, sortRows, type SortMode } from './dashboard/table.js';
@@ -71,8 +71,7 @@ export class Dashboard {
 
   private snap: AnalyzerSnapshot | null = null;
   private snapRevision: string | null = null;
-  /** Bumped by every key or resize: the view changed even if the analyzer did not. */
-  private viewVersion = 0;
+  /** What the last frame drew: a frame that would draw the same is skipped. */
   private drawn = '';
   private destroyed = false;
 
@@ -88,7 +87,7 @@ export class Dashboard {
   private rows: VridSnapshot[] = [];
   private detailScroll = 0;
   private detailLineCount = 0;
-  private hiddenUpTo: Alert | null = null;
+  private hiddenAlerts = new WeakSet<Alert>();
 
   constructor(private readonly o: DashboardOptions) {
     this.theme = o.mono ? MONO_THEME : COLOR_THEME;
@@ -109,11 +108,10 @@ export class Dashboard {
     this.mainBox = blessed.box({ parent: this.screen, top: 1, left: 0, width: '100%', height: '100%-2', tags: true, wrap: false });
     this.footerBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false, style: bar });
     this.helpBox = blessed.box({
-      parent: this.screen, top: 'center', left: 'center', width: 84, height: 24, tags: true, wrap: false, hidden: true,
-      border: { type: 'line' }, label: ' help ', style: o.mono ? {} : { border: { fg: 'cyan' } },
+      parent: this.screen, top: 'center', left: 'center', width: 80, height: 24, tags: true, wrap: false, hidden: true,
     });
     this.screen.on('keypress', (ch: string | undefined, key: Blessed.Widgets.Events.IKeyEventArg | undefined) => this.onKey(ch, key));
-    this.screen.on('resize', () => this.viewChanged());
+    // A resize needs no handler: the next frame sees the new size, lays out again and redraws.
     this.timer = setInterval(() => this.frame(), FRAME_MS);
     this.frame();
   }
@@ -124,15 +122,6 @@ export class Dashboard {
     this.destroyed = true;
     clearInterval(this.timer);
     this.screen.destroy();
-  }
-
-  /** Take a fresh snapshot on the next frame even if the revision did not change (e.g. replay ended). */
-  invalidate(): void {
-    this.snapRevision = null;
-  }
-
-  private viewChanged(): void {
-    this.viewVersion++;
   }
 
   // ---- drawing ---------------------------------------------------------------------------------
@@ -155,7 +144,7 @@ export class Dashboard {
     const footer = this.mode === 'filter'
       ? filterPromptLine(this.rowFilter, width)
       : footerLine(this.mode === 'help' ? 'help' : this.mode === 'detail' ? 'detail' : 'main', !!this.o.replay, this.sort, width);
-    const help = this.mode === 'help' ? helpLines({ replay: !!this.o.replay }) : null;
+    const help = this.mode === 'help' ? framedLines(' help ', helpLines({ replay: !!this.o.replay }), width, height - 2) : null;
     const drawn = [status, main, footer, help?.join('\n') ?? '', width, height].join('\u0000');
     if (drawn === this.drawn) return;
     this.drawn = drawn;
@@ -163,8 +152,9 @@ export class Dashboard {
     this.mainBox.setContent(main);
     this.footerBox.setContent(footer);
     if (help) {
-      this.helpBox.width = Math.min(width, 84);
-      this.helpBox.height = Math.min(height, help.length + 2);
+      // The top border is plain ASCII: its length is the frame's width.
+      this.helpBox.width = Math.min(width, help[0].length);
+      this.helpBox.height = help.length;
       this.helpBox.setContent(help.join('\n'));
       this.helpBox.show();
       this.helpBox.setFront();
@@ -211,7 +201,7 @@ export class Dashboard {
     const more = rows.length > tableRows ? ` (${rows.length - tableRows} more rows: Up/Down)` : '';
     lines.push(this.theme.heading(safe(' alerts')) + cell(` newest first${more}`, Math.max(0, width - 7)));
     const shown = this.rowFilter ? new Set(rows.map(rowKey)) : null;
-    lines.push(...alertLogLines(snap, { theme: this.theme, width, rows: logRows, hiddenUpTo: this.hiddenUpTo, vrids: shown }));
+    lines.push(...alertLogLines(snap, { theme: this.theme, width, rows: logRows, hidden: this.hiddenAlerts, vrids: shown }));
     return lines.slice(0, height).join('\n');
   }
 
@@ -239,7 +229,6 @@ export class Dashboard {
     // blessed reports Return twice ('return', then 'enter'): act on 'enter' only.
     if (name === 'return') return;
     if (key?.full === 'C-c') return this.o.onQuit();
-    this.viewChanged();
 
     if (this.mode === 'filter') return this.filterKey(ch, name);
     if (this.mode === 'help') {
@@ -286,8 +275,7 @@ export class Dashboard {
         this.mode = 'filter';
         return;
       case 'c':
-        // Everything in the log now that is not open goes; open alerts stay until they clear.
-        this.hiddenUpTo = this.snap?.recentAlerts.at(-1) ?? null;
+        if (this.snap) closedAlerts(this.snap, this.hiddenAlerts);
         return;
     }
   }

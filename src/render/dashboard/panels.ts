@@ -7,7 +7,7 @@ import { escapeControls, quote } from '../escape.js';
 import { STATE_WORDS } from '../summary.js';
 import { sparkline } from './sparkline.js';
 import { SORT_LABELS, type SortMode } from './table.js';
-import { cell, clock, fit, safe, SEVERITY_WORDS, shortMs, timeMs, type Theme } from './text.js';
+import { cell, clock, fit, safe, SEVERITY_WORDS, shortAgo, shortMs, timeMs, type Theme } from './text.js';
 
 export interface ReplayStatus {
   /** Packets played so far and in the file. */
@@ -93,8 +93,8 @@ export interface AlertLogOptions {
   theme: Theme;
   width: number;
   rows: number;
-  /** Alerts up to and including this one are hidden unless still open (`c`). */
-  hiddenUpTo: Alert | null;
+  /** Alerts that were closed when the user pressed `c`. */
+  hidden: WeakSet<Alert>;
   /** When the table is filtered, only alerts of the shown VRIDs (and alerts without a VRID). */
   vrids: Set<string> | null;
 }
@@ -103,17 +103,28 @@ export interface AlertLogOptions {
 export function alertLogLines(s: AnalyzerSnapshot, o: AlertLogOptions): string[] {
   const open = openAlertIds(s);
   const all = s.recentAlerts;
-  const cut = o.hiddenUpTo ? all.indexOf(o.hiddenUpTo) : -1;
   const lines: string[] = [];
+  let hiddenAny = false;
   for (let i = all.length - 1; i >= 0 && lines.length < o.rows; i--) {
     const a = all[i];
-    const isOpen = a.status === 'raised' && open.has(a.id);
-    if (i <= cut && !isOpen) continue;
+    if (o.hidden.has(a)) {
+      hiddenAny = true;
+      continue;
+    }
     if (o.vrids && a.vrid !== null && !o.vrids.has(`${a.family}/${a.vrid}`)) continue;
-    lines.push(alertLine(a, isOpen, o.theme, o.width));
+    lines.push(alertLine(a, a.status === 'raised' && open.has(a.id), o.theme, o.width));
   }
-  if (lines.length === 0) lines.push(cell(cut >= 0 ? ' (closed alerts cleared)' : ' no alerts yet', o.width));
+  if (lines.length === 0) lines.push(cell(hiddenAny ? ' (closed alerts cleared)' : ' no alerts yet', o.width));
   return lines;
+}
+
+/**
+ * For `c`: every alert in the log that is over (events, cleared records, raised alerts that
+ * cleared). An alert still open stays, and stays after it clears, so its ending is seen.
+ */
+export function closedAlerts(s: AnalyzerSnapshot, into: WeakSet<Alert>): void {
+  const open = openAlertIds(s);
+  for (const a of s.recentAlerts) if (!(a.status === 'raised' && open.has(a.id))) into.add(a);
 }
 
 function alertMark(a: Alert, isOpen: boolean): string {
@@ -186,7 +197,7 @@ export function detailLines(v: VridSnapshot, s: AnalyzerSnapshot, width: number,
     ? `master ${m.src}${m.mac ? ` ${m.mac}` : ''}${m.vmac ? ' (VMAC)' : ''} prio ${m.priority}` +
         (v.masterSince !== null ? `, since ${timeMs(v.masterSince)} (${shortMs((s.ts - v.masterSince) * 1000)})` : '')
     : 'no master: no router of this VRID advertises as master now', 2);
-  text(`last advertisement ${Number.isFinite(v.lastAdvertTs) ? `${timeMs(v.lastAdvertTs)}, ${shortMs((s.ts - v.lastAdvertTs) * 1000)} ago` : 'never'}; ` +
+  text(`last advertisement ${Number.isFinite(v.lastAdvertTs) ? `${timeMs(v.lastAdvertTs)}, ${shortAgo((s.ts - v.lastAdvertTs) * 1000)} ago` : 'never'}; ` +
     `${v.masterChangeCount} master change${v.masterChangeCount === 1 ? '' : 's'}`, 2);
 
   const diagnosis = extras.diagnosis?.(v, s) ?? [];
@@ -240,10 +251,10 @@ function routerBlock(r: RouterSnapshot, nowTs: number, w: number, theme: Theme, 
   const role = r.role === 'master' ? theme.bold(r.role) : r.role;
   out.push(
     '  ' + theme.bold(safe(r.src)) + safe(`  `) + role +
-      safe(`  prio ${r.priority}  MAC ${r.mac ?? '-'}${r.vmac ? ' (VMAC)' : ''}  VRRPv${r.version}  ${r.adverts} adverts`),
+      safe(`  prio ${r.priority}  MAC ${r.mac ?? '-'}${r.vmac ? ' (VMAC)' : ''}  VRRPv${r.version}  ${r.adverts} advert${r.adverts === 1 ? '' : 's'}`),
   );
   const lines: string[] = [];
-  lines.push(`seen ${timeMs(r.firstSeenTs)} to ${timeMs(r.lastSeenTs)} (last ${shortMs((nowTs - r.lastSeenTs) * 1000)} ago)`);
+  lines.push(`seen ${timeMs(r.firstSeenTs)} to ${timeMs(r.lastSeenTs)} (last ${shortAgo((nowTs - r.lastSeenTs) * 1000)} ago)`);
   lines.push(o.count > 0
     ? `interval advertised ${fmtMs(r.intervalMs)}; observed over ${o.count}: last ${fmtMs(o.lastMs!)} mean ${fmtMs(o.meanMs!)} ` +
       `p50 ${fmtMs(o.p50Ms!)} p99 ${fmtMs(o.p99Ms!)} min ${fmtMs(o.minMs!)} max ${fmtMs(o.maxMs!)} jitter ${fmtMs(o.jitterMs!)}`
@@ -280,35 +291,34 @@ function tableRow(cells: string[], widths: number[], w: number): string {
  * most `width` columns; the first line is indented by `indent`, the rest by `hanging`.
  */
 export function wrap(s: string, width: number, indent = 0, hanging = indent): string[] {
-  const text = escapeControls(s);
   const out: string[] = [];
   let line = ' '.repeat(indent);
   let lineHasWord = false;
-  for (const word of text.split(/ +/)) {
-    if (word === '') continue;
-    const room = width - line.length - (lineHasWord ? 1 : 0);
-    if (word.length <= room) {
-      line += (lineHasWord ? ' ' : '') + word;
+  // Each chunk is a word with the spaces after it, so double spaces between fields survive.
+  for (const chunk of escapeControls(s).match(/\S+ */g) ?? []) {
+    const word = chunk.trimEnd();
+    if (line.length + word.length <= width) {
+      line += chunk;
       lineHasWord = true;
       continue;
     }
     if (lineHasWord) {
-      out.push(line);
+      out.push(line.trimEnd());
       line = ' '.repeat(hanging);
       lineHasWord = false;
     }
     // A word longer than a line (a long address list without spaces) is cut into pieces.
     let rest = word;
-    while (rest.length > width - line.length) {
+    while (line.length + rest.length > width) {
       const take = Math.max(1, width - line.length);
       out.push(line + rest.slice(0, take));
       line = ' '.repeat(hanging);
       rest = rest.slice(take);
     }
-    line += rest;
+    line += rest + chunk.slice(word.length);
     lineHasWord = rest.length > 0;
   }
-  if (lineHasWord || out.length === 0) out.push(line);
+  if (lineHasWord || out.length === 0) out.push(line.trimEnd());
   return out.map((l) => safe(l));
 }
 
@@ -324,7 +334,7 @@ export function helpLines(k: KeyHelp): string[] {
     ['Enter', 'details: every router heard, master history, alerts'],
     ['Esc', 'back from details, help or the filter prompt'],
     ['s', 'sort by state, VRID or last seen (longest silent first)'],
-    ['/', 'show only rows matching a VRID or an address (Enter applies, empty clears)'],
+    ['/', 'only rows of a VRID (a number) or an address part (Enter applies)'],
     ['c', 'clear closed alerts from the log (open ones stay)'],
     k.replay ? ['p, space', 'pause or resume playback'] : ['p, space', 'freeze the display (capture and analysis go on)'],
     ...(k.replay ? [['Right', 'step to the next packet (pauses playback)'] as [string, string]] : []),
@@ -345,7 +355,19 @@ export function helpLines(k: KeyHelp): string[] {
     '',
     'Press Esc or ? to close.',
   );
-  return lines.map(safe);
+  return lines;
+}
+
+/**
+ * The help text in a frame drawn with ASCII: blessed's line borders use the terminal's
+ * alternate character set, which some terminals and multiplexers show as letters.
+ */
+export function framedLines(title: string, lines: string[], maxWidth: number, maxHeight: number): string[] {
+  const inner = Math.max(1, Math.min(Math.max(...lines.map((l) => l.length), title.length + 2), maxWidth - 4));
+  const rule = '-'.repeat(inner + 2);
+  const top = `+-${title}${rule.slice(title.length + 1)}+`;
+  const body = lines.slice(0, Math.max(0, maxHeight - 2)).map((l) => `| ${cell(l, inner)} |`);
+  return [safe(top), ...body, `+${rule}+`];
 }
 
 export type FooterMode = 'main' | 'detail' | 'help';
@@ -365,7 +387,10 @@ export function footerLine(mode: FooterMode, replay: boolean, sort: SortMode, wi
           ['c', 'clear'],
           ['?', 'help'],
         ];
-  return cell(' ' + keys.map(([k, what]) => `${k} ${what}`).join('  '), width);
+  const full = ' ' + keys.map(([k, what]) => `${k} ${what}`).join('  ');
+  // 80 columns: the sort order is in the status bar too, and one space between keys still reads.
+  const short = ' ' + keys.map(([k, what]) => `${k} ${what.replace(/:.*/, '')}`).join(' ');
+  return cell(full.length <= width ? full : short, width);
 }
 
 /** The `/` prompt shown in the footer while typing. */

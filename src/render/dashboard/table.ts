@@ -1,7 +1,7 @@
 // The virtual-router table: which rows, in what order, and which columns fit the terminal.
 import type { VridSnapshot } from '../../analyze/analyzer.js';
 import { STATE_WORDS } from '../summary.js';
-import { cell, shortMs, STATE_RANK, type Theme } from './text.js';
+import { cell, shortAgo, shortMs, STATE_RANK, type Theme } from './text.js';
 
 export type SortMode = 'vrid' | 'state' | 'last-seen';
 
@@ -30,14 +30,15 @@ export function sortRows(rows: VridSnapshot[], mode: SortMode): VridSnapshot[] {
 }
 
 /**
- * The `/` filter: whitespace- or comma-separated terms, any of which may match. A number matches
- * the VRID exactly; any term matches a router address, MAC or virtual address containing it.
+ * The `/` filter: whitespace- or comma-separated terms, any of which may match. A plain number is
+ * a VRID (so "45" does not also pick every router whose address happens to contain 45); anything
+ * else matches part of a router address, MAC or virtual address.
  */
 export function matchesFilter(v: VridSnapshot, filter: string): boolean {
   const terms = filter.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (terms.length === 0) return true;
   return terms.some((t) => {
-    if (/^\d+$/.test(t) && Number(t) === v.vrid) return true;
+    if (/^\d+$/.test(t)) return Number(t) === v.vrid;
     return v.routers.some((r) => r.src.toLowerCase().includes(t) || (r.mac ?? '').includes(t) || r.addrs.some((a) => a.toLowerCase().includes(t)));
   });
 }
@@ -61,6 +62,8 @@ interface Column {
   minWidth?: number;
   maxWidth?: number;
   text(v: VridSnapshot, ctx: TableContext): string;
+  /** Shortens the text to `width` better than cutting it (a list that says how many it left out). */
+  shorten?(v: VridSnapshot, width: number): string;
   style?(v: VridSnapshot, ctx: TableContext): ((t: string) => string) | undefined;
 }
 
@@ -82,7 +85,7 @@ const COLUMNS: Column[] = [
   },
   {
     id: 'seen', header: 'SEEN', align: 'right', importance: 90, width: 6,
-    text: (v, ctx) => (Number.isFinite(v.lastAdvertTs) ? shortMs(Math.max(0, (ctx.nowTs - v.lastAdvertTs) * 1000)) : '-'),
+    text: (v, ctx) => (Number.isFinite(v.lastAdvertTs) ? shortAgo((ctx.nowTs - v.lastAdvertTs) * 1000) : '-'),
   },
   {
     id: 'prio', header: 'PRIO', align: 'right', importance: 85, width: 4,
@@ -98,7 +101,17 @@ const COLUMNS: Column[] = [
   },
   {
     id: 'vips', header: 'VIRTUAL IPS', align: 'left', importance: 70, width: null, flex: true, minWidth: 11,
-    text: (v) => vipList(v),
+    text: (v) => vipAddrs(v).join(' ') || '-',
+    shorten: (v, width) => {
+      const addrs = vipAddrs(v);
+      for (let n = addrs.length - 1; n >= 1; n--) {
+        const text = `${addrs.slice(0, n).join(' ')} +${addrs.length - n}`;
+        if (text.length <= width) return text;
+      }
+      // Not even one address fits whole: cut it, but keep the count of the others in view.
+      const more = addrs.length > 1 ? ` +${addrs.length - 1}` : '';
+      return addrs[0].length + more.length <= width || width <= more.length + 2 ? addrs.join(' ') : `${addrs[0].slice(0, width - more.length - 1)}~${more}`;
+    },
   },
   {
     id: 'adv', header: 'ADV', align: 'right', importance: 65, width: 6,
@@ -128,9 +141,8 @@ const COLUMNS: Column[] = [
 /** Left-to-right order on screen (COLUMNS is listed by importance for reading, not placement). */
 const ORDER = ['vrid', 'state', 'master', 'mac', 'prio', 'adv', 'last', 'mean', 'jitter', 'seen', 'changes', 'routers', 'vips'];
 
-function vipList(v: VridSnapshot): string {
-  const addrs = v.master?.addrs ?? v.routers[0]?.addrs ?? [];
-  return addrs.join(' ') || '-';
+function vipAddrs(v: VridSnapshot): string[] {
+  return v.master?.addrs ?? v.routers[0]?.addrs ?? [];
 }
 
 export interface TableLayout {
@@ -171,6 +183,10 @@ export function headerLine(layout: TableLayout): string {
 
 export function rowLine(v: VridSnapshot, layout: TableLayout, ctx: TableContext): string {
   return layout.columns
-    .map(({ col, width }) => cell(col.text(v, ctx), width, col.align, col.style?.(v, ctx)))
+    .map(({ col, width }) => {
+      let text = col.text(v, ctx);
+      if (text.length > width && col.shorten) text = col.shorten(v, width);
+      return cell(text, width, col.align, col.style?.(v, ctx));
+    })
     .join(' '.repeat(GAP));
 }

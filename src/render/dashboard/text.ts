@@ -50,10 +50,22 @@ export function shortMs(ms: number | null | undefined): string {
   if (a < 999.5) return `${sign}${Math.round(a)}ms`;
   if (a < 9_995) return `${sign}${(a / 1000).toFixed(2)}s`;
   if (a < 99_950) return `${sign}${(a / 1000).toFixed(1)}s`;
-  const s = Math.floor(a / 1000);
-  if (s < 3600) return `${sign}${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  if (s < 360_000) return `${sign}${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-  return `${sign}${Math.floor(s / 86_400)}d`;
+  return sign + minutes(a);
+}
+
+/** 3m05s, 2h03m, 5d: past a minute or so, seconds are all the precision a glance needs. */
+function minutes(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 360_000) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+/** Time since something, in seconds with tenths while short: 0.0s, 3.7s, 59.9s, then 1m05s. */
+export function shortAgo(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 0) ms = 0;
+  return ms < 59_950 ? `${(ms / 1000).toFixed(1)}s` : minutes(Math.max(ms, 60_000));
 }
 
 /** Elapsed time for the status bar: 0:07, 12:34, 1:02:03. */
