@@ -8,6 +8,9 @@ import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
+import { interfacesText, runLive, wantTui } from './live.js';
+import { parseSpeed, runReplayTui } from './tui.js';
+import { LiveCaptureError } from './capture/pcap-native.js';
 
 function fail(message: string): never {
   process.stderr.write(`vrrpscope: ${escapeControls(message)}\n`);
@@ -25,6 +28,12 @@ function parseVrids(spec: string): Set<number> {
     for (let v = lo; v <= hi; v++) set.add(v);
   }
   return set;
+}
+
+function parsePositive(s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
 }
 
 function parseCount(s: string): number {
@@ -97,22 +106,82 @@ export function buildProgram(): Command {
       .option('--explain', 'at the end, a diagnosis per virtual router in Markdown (paste it into a ticket)')
       .option('--no-color', 'no ANSI colours (also NO_COLOR=1)');
 
+  const runOptions = (opts: Record<string, unknown>): RunOptions => ({
+    verbose: !!opts.verbose,
+    json: !!opts.json,
+    quiet: !!opts.quiet,
+    vrid: opts.vrid as Set<number> | undefined,
+    count: opts.count as number | undefined,
+    authPass: opts.authPass as string | undefined,
+    failOn: opts.failOn as Severity | undefined,
+    explain: !!opts.explain,
+    color: !opts.json && wantColor(!!process.stdout.isTTY, opts.color === false, process.env),
+  });
+  const speed = (s: string) => {
+    try {
+      return parseSpeed(s);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+
   common(program.command('read').argument('<file>', 'pcap or pcapng file, - for standard input'))
     .description('analyse a capture file')
+    .option('--tui', 'replay the file in the full-screen dashboard')
+    .option('--speed <n>', 'replay speed for --tui: 1 = real time, 10 = ten times faster, max = as fast as possible', speed, 1)
+    .option('--mono', 'dashboard without colour (also NO_COLOR)')
     .addHelpText('after', EXIT_HELP)
     .action(async (file: string, opts: Record<string, unknown>) => {
-      const o: RunOptions = {
-        verbose: !!opts.verbose,
-        json: !!opts.json,
-        quiet: !!opts.quiet,
-        vrid: opts.vrid as Set<number> | undefined,
-        count: opts.count as number | undefined,
-        authPass: opts.authPass as string | undefined,
-        failOn: opts.failOn as Severity | undefined,
-        explain: !!opts.explain,
-        color: !opts.json && wantColor(!!process.stdout.isTTY, opts.color === false, process.env),
-      };
+      const o = runOptions(opts);
+      if (opts.tui) {
+        if (o.json) fail('--tui and --json do not go together: the dashboard has no JSON output');
+        process.exitCode = await runReplayTui(file, { ...o, speed: opts.speed as number, mono: !!opts.mono });
+        return;
+      }
       process.exitCode = await runRead(file, o);
+    });
+
+  common(program.command('live').argument('[filter...]', 'extra BPF filter words, ANDed with the default (VRRP, ARP, ICMP, IGMP/MLD)'))
+    .description('capture on an interface through libpcap (needs root or cap_net_raw,cap_net_admin)')
+    .requiredOption('-i, --interface <iface>', 'interface to capture on (see `vrrpscope interfaces`)')
+    .option('-w, --write <file>', 'also save every captured frame to this pcap file')
+    .option('--duration <seconds>', 'stop after this many seconds', parsePositive)
+    .option('--no-promisc', 'do not put the interface into promiscuous mode')
+    .option('--no-tui', 'plain lines (or --json) even on a terminal')
+    .option('--mono', 'dashboard without colour (also NO_COLOR)')
+    .option('-Z, --user <name>', 'user to drop root privileges to once the interface and -w file are open', 'nobody')
+    .option('--no-drop-privileges', 'keep running as root')
+    .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 32)', parsePositive)
+    .addHelpText('after', EXIT_HELP)
+    .action(async (words: string[], opts: Record<string, unknown>) => {
+      const o = runOptions(opts);
+      // node_pcap frees its handle only when another packet arrives after close(), so on a quiet
+      // interface the event loop would stay alive: everything is written synchronously by now.
+      const code = await runLive({
+        ...o,
+        iface: opts.interface as string,
+        filterWords: words.join(' '),
+        promisc: opts.promisc !== false,
+        write: opts.write as string | undefined,
+        durationS: opts.duration as number | undefined,
+        tui: wantTui(opts.tui === false, !!o.json),
+        mono: !!opts.mono || opts.color === false,
+        user: opts.dropPrivileges === false ? null : (opts.user as string),
+        bufferBytes: opts.bufferSize === undefined ? undefined : Math.round((opts.bufferSize as number) * 1024 * 1024),
+      });
+      process.exit(code);
+    });
+
+  program
+    .command('interfaces')
+    .description('list capture interfaces with their addresses (like tcpdump -D)')
+    .action(() => {
+      try {
+        process.stdout.write(interfacesText());
+      } catch (err) {
+        if (!(err instanceof LiveCaptureError)) throw err;
+        fail(err.message);
+      }
     });
 
   return program;

@@ -11,6 +11,20 @@ import type { StatusInfo } from './render/dashboard/panels.js';
 import { escapeControls } from './render/escape.js';
 import type { CaptureTotals } from './render/json.js';
 import { summaryText } from './render/summary.js';
+import { diagnose } from './analyze/diagnose.js';
+import type { DetailExtras } from './render/dashboard/panels.js';
+import { diagnosisMarkdown } from './render/explain.js';
+
+/** The detail view shows the same diagnosis as --explain, for the selected virtual router. */
+function diagnosisExtras(localAddrs?: string[]): DetailExtras {
+  return {
+    diagnosis: (v, snap) => {
+      const d = diagnose({ ...snap, vrids: [v] }, { live: localAddrs ? { localAddrs } : undefined })[0];
+      // Drop the Markdown heading: the detail view has its own title.
+      return d ? diagnosisMarkdown(d).slice(1).filter((l, i) => i > 0 || l !== '') : [];
+    },
+  };
+}
 
 export interface TuiOptions {
   /** Replay speed: 1 = real time, 10 = ten times faster, 0 = as fast as possible. */
@@ -108,6 +122,7 @@ export async function runReplayTui(file: string, o: RunOptions & TuiOptions): Pr
       mono,
       replay: { togglePause: () => player.togglePause(), step: () => player.step() },
       onQuit: quit,
+      extras: diagnosisExtras(),
     });
     player.start();
   });
@@ -222,6 +237,8 @@ class Player {
 }
 
 export interface LiveTuiOptions {
+  /** The capture interface's own addresses: the diagnosis can then speak of "this host". */
+  localAddrs?: string[];
   /** Interface name for the status bar. */
   iface: string;
   /** Capture filter for the status bar ('' for none). */
@@ -266,7 +283,7 @@ export function startLiveTui(opts: LiveTuiOptions): { close(): void } {
   let closed = false;
   let dashboard: Dashboard | null = null;
   const session = guardTerminal(() => dashboard?.destroy(), () => opts.onQuit());
-  dashboard = new Dashboard({ feed, mono, onQuit: () => opts.onQuit() });
+  dashboard = new Dashboard({ feed, mono, onQuit: () => opts.onQuit(), extras: diagnosisExtras(opts.localAddrs) });
   return {
     close(): void {
       if (closed) return;
