@@ -13,15 +13,15 @@ import type { CaptureTotals } from './render/json.js';
 import { summaryText } from './render/summary.js';
 import { diagnose } from './analyze/diagnose.js';
 import type { DetailExtras } from './render/dashboard/panels.js';
-import { diagnosisMarkdown } from './render/explain.js';
+import { diagnosisBrief } from './render/explain.js';
 
 /** The detail view shows the same diagnosis as --explain, for the selected virtual router. */
-function diagnosisExtras(localAddrs?: string[]): DetailExtras {
+export function diagnosisExtras(localAddrs?: string[]): DetailExtras {
   return {
     diagnosis: (v, snap) => {
       const d = diagnose({ ...snap, vrids: [v] }, { live: localAddrs ? { localAddrs } : undefined })[0];
-      // Drop the Markdown heading: the detail view has its own title.
-      return d ? diagnosisMarkdown(d).slice(1).filter((l, i) => i > 0 || l !== '') : [];
+      // Compact: what --explain concludes and advises; the evidence is in the sections below.
+      return d ? diagnosisBrief(d) : [];
     },
   };
 }

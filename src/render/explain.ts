@@ -30,3 +30,14 @@ export function diagnosisMarkdown(d: Diagnosis): string[] {
 function safe(s: string): string {
   return escapeControls(s).replace(/</g, '&lt;');
 }
+
+/** The conclusions alone, as plain lines: causes with their fixes, and what the capture cannot tell. */
+export function diagnosisBrief(d: Diagnosis): string[] {
+  const out: string[] = [];
+  d.causes.forEach((c, i) => {
+    out.push(`${i + 1}. ${safe(c.title)}`);
+    for (const f of c.fix) out.push(`   fix: ${safe(f)}`);
+  });
+  for (const t of d.cannotTell) out.push(`cannot tell: ${safe(t)}`);
+  return out;
+}

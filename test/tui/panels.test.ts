@@ -192,3 +192,14 @@ describe('detail view', () => {
     for (const l of withDiagnosis) expect(l.length).toBeLessThanOrEqual(120);
   });
 });
+
+describe('detail view diagnosis (the same as --explain)', () => {
+  it.skipIf(!existsSync(join(LAB, 'split-brain.pcap')))('names the cause of the lab split brain, with the fix', async () => {
+    const { diagnosisExtras } = await import('../../src/tui.js');
+    const { snap: s } = await analyze(join(LAB, 'split-brain.pcap'));
+    const lines = detailLines(s.vrids[0], s, 120, MONO_THEME, diagnosisExtras()).map(visible).join('\n');
+    expect(lines).toContain('Both masters are visible here with equal configuration');
+    expect(lines).toContain('fix: on each node, allow IP protocol 112');
+    expect(lines).toContain("cannot tell: which of the nodes discards the adverts");
+  });
+});
