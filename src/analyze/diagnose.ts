@@ -200,7 +200,11 @@ function describeRouter(r: RouterSnapshot): string {
 
 /** UTC time of day with milliseconds: diagnoses are pasted into tickets read in other time zones. */
 function isoTime(ts: number): string {
-  return new Date(Math.round(ts * 1000)).toISOString().replace('T', ' ').replace('Z', ' UTC');
+  const d = new Date(Math.round(ts * 1000));
+  // pcapng timestamps are 64-bit counts plus an offset: they can lie beyond what a Date holds
+  // (±8.64e12 s), where toISOString throws. Such a capture still gets its report.
+  if (Number.isNaN(d.getTime())) return `${ts} s after 1970`;
+  return d.toISOString().replace('T', ' ').replace('Z', ' UTC');
 }
 
 export type { Alert };

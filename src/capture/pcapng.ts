@@ -71,6 +71,13 @@ function isPacketBlock(type: number): boolean {
 const MAX_PACKET_BLOCK_BYTES = 32 + MAX_SNAPLEN + 128 * 1024;
 const MAX_OTHER_BLOCK_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Interfaces one section may describe. Each description is 20 bytes on disk but an object in
+ * memory, so a file of nothing else would grow the heap ten times faster than it is read; real
+ * captures describe a handful (`-i any` on a busy router: hundreds).
+ */
+const MAX_INTERFACES = 65_536;
+
 /** Option codes in an interface description block (§4.2). */
 const Option = { END: 0, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
 
@@ -207,6 +214,9 @@ export class PcapngBlocks implements FormatReader {
       }
       // Option values are padded to 32 bits (§3.5).
       at += 4 + ((size + 3) & ~3);
+    }
+    if (this.interfaces.length >= MAX_INTERFACES) {
+      throw this.error(BlockType.INTERFACE_DESCRIPTION, offset, `more than ${MAX_INTERFACES} interfaces described in one section`);
     }
     this.interfaces.push(iface);
     this.ctx.addLinkType(linkType);

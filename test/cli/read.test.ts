@@ -96,6 +96,27 @@ describe('vrrpscope read', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('exits quietly, and at once, when | head goes away: --json, -v and a 300,000-packet file', () => {
+    // A file far bigger than the pipe and the output buffer: the write that fails must end the
+    // read too (exit 0, no EPIPE trace, no reading on to the end of the file).
+    const big = join(dir, 'big.pcap');
+    const frames = readFileSync(VRRP_PCAP).subarray(24);
+    const copies = Math.ceil(300_000 / 165);
+    writeFileSync(big, Buffer.concat([readFileSync(VRRP_PCAP).subarray(0, 24), ...Array.from({ length: copies }, () => frames)]));
+    for (const args of [['--json'], ['-v'], []]) {
+      for (const file of [VRRP_PCAP, big]) {
+        const started = performance.now();
+        const r = spawnSync('bash', ['-c', `node ${CLI} read ${file} ${args.join(' ')} | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+        const ms = performance.now() - started;
+        const out = r.stdout.split('\n').filter(Boolean);
+        expect(out, `${args} ${file}`).toHaveLength(2);
+        if (args[0] === '--json') for (const l of out) expect(JSON.parse(l).type).toBe('vrrp');
+        expect(r.stderr, `${args} ${file}`).toBe('status 0\n');
+        expect(ms).toBeLessThan(5_000);
+      }
+    }
+  });
+
   it('escapes terminal control sequences, NUL and non-ASCII bytes from the wire', () => {
     // 8 bytes of auth data: OSC title, BEL, a byte that is not UTF-8, C1 CSI, SOH.
     const hostile = '\x1b]0;\x07\xff\x9b\x01';
