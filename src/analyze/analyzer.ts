@@ -116,6 +116,8 @@ interface Membership {
 }
 
 const MAX_GROUPS = 1024;
+/** Open conditions per virtual router (or for unattributed evidence) keyed by wire addresses. */
+const MAX_CONDITIONS = 1024;
 const MAX_GROUP_MEMBERS = 256;
 
 const DEFAULTS = { maxRoutersPerVrid: 64, maxMasterChanges: 200, maxClaimedAddresses: 65_536 };
@@ -295,8 +297,10 @@ export class Analyzer {
         r.authPass = pkt.authPass;
         const key = addrsKey(pkt.addrs);
         if (key !== r.addrsKey) {
+          const old = r.addrs;
           r.addrs = pkt.addrs;
           r.addrsKey = key;
+          this.unindexAddrs(vr, old);
           this.indexAddrs(vr, r.addrs);
         }
       }
@@ -315,7 +319,13 @@ export class Analyzer {
     if (!oldest) return false;
     vr.routers.delete(oldest.src);
     vr.overlapAdverts.delete(oldest.src);
+    vr.pendingHidden.delete(oldest.src);
     if (vr.lostMaster === oldest) vr.lostMaster = null;
+    this.unindexAddrs(vr, oldest.addrs);
+    // Conditions about a forgotten router close with it: nothing would ever renew or clear them.
+    for (const key of [`auth-expected:${oldest.src}`, `hidden-master:${oldest.src}`]) {
+      this.closeCondition(vr, key, ts, `${oldest.src} forgotten (more routers than the per-VRID limit)`);
+    }
     if (!this.stateLimitRaised) {
       this.stateLimitRaised = true;
       this.emit(vr, 'state-limit', 'event', ts, [oldest.src],
@@ -419,7 +429,10 @@ export class Analyzer {
           `hypervisor or switch filtering multicast), or the peers differ in password, interval or VRID config; ` +
           `check that each node's firewall accepts protocol 112 from its peer`);
     } else {
-      for (const x of persistent) if (!open.alert.sources.includes(x.src)) open.alert.sources.push(x.src);
+      for (const x of persistent) {
+        if (open.alert.sources.length >= this.opts.maxRoutersPerVrid) break;
+        if (!open.alert.sources.includes(x.src)) open.alert.sources.push(x.src);
+      }
     }
     // Raised on the contender's advert only, so the pair gives one alert.
     if (r.vmac && r.mac && r !== vr.master) {
@@ -529,10 +542,14 @@ export class Analyzer {
     const expected = this.opts.authPass;
     if (expected !== undefined && pkt.version === 2 && !pkt.truncated && pkt.authPass !== expected) {
       const key = `auth-expected:${r.src}`;
-      if (!vr.conditions.has(key)) {
+      const untilTs = pkt.ts + presenceWindowMs(r.intervalMs) / 1000;
+      const open = vr.conditions.get(key);
+      if (open) open.untilTs = untilTs;
+      else {
         this.openCondition(vr, 'auth-mismatch', pkt.ts, [r.src], key,
           `${r.src} uses ${describeAuth(pkt.authType, pkt.authPass)}, not the expected password: ` +
-            `its peers discard its adverts; fix authentication { auth_pass } on one side`);
+            `its peers discard its adverts; fix authentication { auth_pass } on one side`).untilTs = untilTs;
+        this.schedule(untilTs);
       }
     }
   }
@@ -591,8 +608,9 @@ export class Analyzer {
     const r = vr?.routers.get(src);
     if (r) r.counts.malformed++;
     const key = `malformed:${family}:${src}`;
-    if (this.malformedSeen.has(key)) return;
-    if (this.malformedSeen.size < 4096) this.malformedSeen.add(key);
+    // Once per source; past the cap, new sources are only counted (a flood must not flood alerts).
+    if (this.malformedSeen.has(key) || this.malformedSeen.size >= 4096) return;
+    this.malformedSeen.add(key);
     this.emit(vr, 'malformed', 'event', ts, [src], `${src}: malformed VRRP packet: ${reason}`);
   }
   private readonly malformedSeen = new Set<string>();
@@ -703,6 +721,8 @@ export class Analyzer {
       open.alert.count = (open.alert.count ?? 1) + 1;
       return;
     }
+    // Keyed by two wire addresses: forged errors must not grow it without bound.
+    if (holder.conditions.size >= MAX_CONDITIONS) return;
     const why = pkt.reason === 'admin-prohibited'
       ? 'a firewall rule there rejects IP protocol 112 (administratively prohibited)'
       : pkt.reason === 'protocol-unreachable' || pkt.reason === 'unrecognized-next-header'
@@ -954,6 +974,28 @@ export class Analyzer {
       this.vrs.set(key, vr);
     }
     return vr;
+  }
+
+  /** Drop `vr` from the index entries of `addrs` that none of its routers lists any more. */
+  private unindexAddrs(vr: VirtualRouter, addrs: string[]): void {
+    for (const a of addrs) {
+      const list = this.vipIndex.get(a);
+      if (!list) continue;
+      let listed = false;
+      for (const r of vr.routers.values()) {
+        if (r.addrs.includes(a)) {
+          listed = true;
+          break;
+        }
+      }
+      if (listed) continue;
+      const i = list.indexOf(vr);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) {
+        this.vipIndex.delete(a);
+        this.claims.delete(a);
+      }
+    }
   }
 
   private indexAddrs(vr: VirtualRouter, addrs: string[]): void {

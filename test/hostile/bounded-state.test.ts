@@ -50,9 +50,8 @@ describe('a flood of forged advertisements', () => {
     expect(s.ts - oldest).toBeLessThan((MAX_ROUTERS + 2) * 256 * 1e-5);
   }, 120_000);
 
-  // Known unbounded structures in src/analyze/analyzer.ts, reported to the lead. Each is written as
-  // the behaviour we want and marked `fails` until the analyzer caps it: flip to `it` then.
-  it.fails('with --auth-pass, open auth-mismatch conditions stay bounded (one per forged source ever seen today)', () => {
+  // Structures keyed by wire data that a flood could grow: each must stay bounded.
+  it('with --auth-pass, open auth-mismatch conditions stay bounded (one per forged source ever seen today)', () => {
     // 2,000 sources on one VRID with the wrong password: each opens an auth-expected condition
     // that nothing closes, and evicting its router does not drop it.
     const pipeline = new Pipeline({ authPass: 'secret' }, null);
@@ -62,7 +61,7 @@ describe('a flood of forged advertisements', () => {
     expect(v.openAlerts.length).toBeLessThanOrEqual(MAX_ROUTERS + 8);
   });
 
-  it.fails('an open split brain lists a bounded number of sources (every contender ever seen today)', () => {
+  it('an open split brain lists a bounded number of sources (every contender ever seen today)', () => {
     const pipeline = new Pipeline({}, null);
     // 3,000 sources, all on VRID 0: each advertises twice, so each joins the split brain.
     for (const f of floodFrames({ sources: 3_000, advertsPerSource: 2, vrids: 1 })) pipeline.frame(f);
@@ -70,7 +69,7 @@ describe('a flood of forged advertisements', () => {
     expect(longest).toBeLessThanOrEqual(MAX_ROUTERS);
   });
 
-  it.fails('after a flood, a real takeover elsewhere is still judged right (no false garp-missing)', () => {
+  it('after a flood, a real takeover elsewhere is still judged right (no false garp-missing)', () => {
     // The flood fills the virtual-address index (65,536 entries, never pruned), so the neighbor
     // advertisements of a real IPv6 takeover afterwards are not recorded as claims.
     const alerts: Alert[] = [];
