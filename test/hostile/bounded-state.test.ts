@@ -52,8 +52,8 @@ describe('a flood of forged advertisements', () => {
 
   // Structures keyed by wire data that a flood could grow: each must stay bounded.
   it('with --auth-pass, open auth-mismatch conditions stay bounded (one per forged source ever seen today)', () => {
-    // 2,000 sources on one VRID with the wrong password: each opens an auth-expected condition
-    // that nothing closes, and evicting its router does not drop it.
+    // 2,000 sources on one VRID with the wrong password: each opens an auth-expected condition,
+    // which must close when its router is evicted.
     const pipeline = new Pipeline({ authPass: 'secret' }, null);
     for (const f of floodFrames({ sources: 2_000, advertsPerSource: 1, vrids: 1 })) pipeline.frame(f);
     const [v] = pipeline.analyzer.snapshot().vrids;
@@ -70,8 +70,8 @@ describe('a flood of forged advertisements', () => {
   });
 
   it('after a flood, a real takeover elsewhere is still judged right (no false garp-missing)', () => {
-    // The flood fills the virtual-address index (65,536 entries, never pruned), so the neighbor
-    // advertisements of a real IPv6 takeover afterwards are not recorded as claims.
+    // The flood must not fill the virtual-address index for good (evicted routers' addresses are
+    // pruned), or the neighbor advertisements of a real IPv6 takeover would not count as claims.
     const alerts: Alert[] = [];
     const pipeline = new Pipeline({}, null, (a) => a.family === 'ipv6' && alerts.push(a));
     let ts = 0;
