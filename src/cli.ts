@@ -72,7 +72,8 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
   } catch (err) {
     error = asInputError(err, file);
   }
-  if (!out.closed) pipeline.finish();
+  // Input that is no capture at all (text, a directory, zeros) gets its error line alone.
+  if (!out.closed && !(error && pipeline.frames === 0)) pipeline.finish();
   if (error) {
     process.stderr.write(`vrrpscope: ${escapeControls(error.message)}\n`);
     return EXIT.ERROR;

@@ -1203,7 +1203,8 @@ function addrsKey(addrs: string[]): string {
 }
 
 function describeAuth(type: number | null, pass: string | null): string {
-  if (type === 1) return `password ${JSON.stringify(pass ?? '')}`;
+  // Raw here; every renderer escapes wire text the same way (\x1b, not JSON's \u001b).
+  if (type === 1) return `password "${pass ?? ''}"`;
   if (type === 0 || type === null) return 'no authentication';
   if (type === 2) return 'IP AH authentication';
   return `auth type ${type}`;

@@ -86,12 +86,16 @@ describe('wire text never reaches the terminal raw', () => {
   }
 
   it('the alert messages that quote passwords are escaped in text and JSON', () => {
-    const text = run(['read', file, '-q'], false).stdout.toString();
-    expect(text).toMatch(/ALERT critical auth-mismatch vrid 66: routers in VRID 66 use different authentication/);
-    const json = run(['read', file, '--json', '-q'], false).stdout.toString();
-    const alert = json.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((x) => x.kind === 'auth-mismatch');
-    // The analyzer quotes passwords with JSON.stringify: the ESC is already text (\u001b) there.
-    expect(alert.message).toContain('has password "\\u001b[2J\\u001b[H"');
+    const text = run(['read', file, '-q'], false);
+    expect(text.stdout.toString()).toMatch(/ALERT critical auth-mismatch vrid 66: routers in VRID 66 use different authentication/);
+    // Escaped the same way as in packet lines.
+    expect(text.stdout.toString()).toContain('has password "\\x1b[2J\\x1b[H"');
+    expectSafeText(text.stdout, 'text');
+    const json = run(['read', file, '--json', '-q'], false);
+    expectSafeJson(json.stdout, 'json');
+    const alert = json.stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((x) => x.kind === 'auth-mismatch');
+    // JSON carries the exact value: the escape lives only in the encoding.
+    expect(alert.message).toContain('has password "\x1b[2J\x1b[H"');
   });
 
   it('a file name with control characters is escaped in the error on stderr', () => {
