@@ -106,7 +106,15 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
       evidence: h.map((a) => a.message),
       fix: ['compare advert_int, password and VRID on both nodes', 'check every filter on the path between the two masters for IP protocol 112 to 224.0.0.18 (or the unicast peer)'],
     });
-    cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
+    const m = v.master;
+    if (localAddrs && m && localAddrs.includes(m.src)) {
+      // Live, the local view: we are the master and the other one's adverts never arrive here.
+      causes[causes.length - 1].evidence.push(
+        `this host (${m.src}) is master, another router claims the virtual address, and its adverts never arrive on ` +
+          `this interface: the path between the two drops them (a firewall, security group or switch on the way)`);
+    } else {
+      cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
+    }
   }
   if (raised('duplicate-master') && !causes.some((c) => ['auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject'].includes(c.id))) {
     const dup = alertsOf('duplicate-master');

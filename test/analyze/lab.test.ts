@@ -109,6 +109,21 @@ describe('keepalived lab captures', () => {
     }
   });
 
+  it('--explain live: the local view says which host discards or where the path drops', async () => {
+    const { diagnose } = await import('../../src/analyze/diagnose.js');
+    // Captured on n1 (10.77.0.11): both masters visible, so this host discards its peer's adverts.
+    const split = (await analyse('split-brain')).pipeline.analyzer.snapshot();
+    const local = diagnose(split, { live: { localAddrs: ['10.77.0.11'] } })[0];
+    expect(local.causes[0].evidence.join(' ')).toContain('this host (10.77.0.11) is one of the masters');
+    expect(local.cannotTell).toEqual([]);
+    // n1 is master and n2 claims the VIP unseen: the path drops n2's adverts.
+    const hidden = (await analyse('interval-mismatch')).pipeline.analyzer.snapshot();
+    // Stop before n1 resigned, when n1 was still master (the capture itself ends after the handover).
+    const atN1 = { ...hidden, vrids: hidden.vrids.map((v) => ({ ...v, master: v.routers.find((r) => r.src === '10.77.0.11')! })) };
+    const d = diagnose(atN1, { live: { localAddrs: ['10.77.0.11'] } })[0];
+    expect(d.causes.find((c) => c.id === 'hidden-master')!.evidence.join(' ')).toContain('the path between the two drops them');
+  });
+
   it('VRRPv3 over IPv4 from keepalived checksums with the pseudo-header', async () => {
     const { pipeline } = await analyse('vrrp3-ipv4');
     const v = pipeline.analyzer.snapshot().vrids[0];
