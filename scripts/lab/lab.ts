@@ -89,6 +89,8 @@ export type KeepalivedEventKind =
   | 'priority0-received'
   | 'higher-prio-received'
   | 'lower-prio-received'
+  | 'priority-change'
+  | 'script-result'
   | 'auth-error'
   | 'interval-mismatch'
   | 'addr-mismatch'
@@ -138,6 +140,12 @@ export interface BlockVrrpOptions {
   direction?: 'input' | 'output';
   /** Default 'drop'. Reject only produces ICMP for unicast adverts: the kernel never answers multicast. */
   verdict?: 'drop' | 'reject';
+  /**
+   * What a reject answers with (nft `reject with ...`). Default 'icmpx admin-prohibited' (ICMP type 3
+   * code 13 / ICMPv6 type 1 code 1). 'icmp type prot-unreachable' answers like a host where no
+   * keepalived listens; it is IPv4-only, so use it with family 'ipv4' or an IPv4 peer.
+   */
+  rejectWith?: string;
   /** Default 'both'. */
   family?: 'ipv4' | 'ipv6' | 'both';
   /** Only packets from / to this peer address (source on input, destination on output). */
@@ -357,6 +365,10 @@ const EVENT_PATTERNS: [KeepalivedEventKind, RegExp][] = [
   ['priority0-received', /received priority 0 advertisement/i],
   ['higher-prio-received', /received advert from \S+ with higher priority/i],
   ['lower-prio-received', /received lower priority/i],
+  // track_script / track_interface weights: "(VI_1) Changing effective priority from 150 to 90"
+  ['priority-change', /Changing effective priority from \d+ to \d+/],
+  // "VRRP_Script(chk_health) succeeded" / "... failed (exited with status 1)" (not an error of keepalived's)
+  ['script-result', /^VRRP_Script\(.*\) (?:succeeded|failed)/],
   ['auth-error', /passw|auth/i],
   ['interval-mismatch', /interval mismatch/i],
   ['addr-mismatch', /ip address associated|address list|addresses? .*(?:mismatch|not present)|invalid ip number count/i],
@@ -633,6 +645,8 @@ export class Lab {
   readonly events: KeepalivedEvent[] = [];
   readonly daemons: Keepalived[] = [];
   readonly captures: Capture[] = [];
+  /** When the bridge was created (epoch seconds): its IGMP querier starts forwarding by membership 10 s later. */
+  bridgeCreatedTs = 0;
   private readonly namespaces: string[] = [];
   private readonly procs = new Set<ChildProcess>();
   private nftSeq = 0;
@@ -680,6 +694,7 @@ export class Lab {
     const querier = this.opts.querier ? 1 : 0;
     await run(['ip', '-n', this.switchNs, 'link', 'add', this.bridge, 'address', '02:77:ff:00:00:00', 'type', 'bridge',
       'stp_state', '0', 'mcast_snooping', String(snoop), 'mcast_querier', String(querier)]);
+    this.bridgeCreatedTs = Date.now() / 1000;
 
     for (const [i, name] of names.entries()) {
       const index = i + 1;
@@ -814,7 +829,7 @@ export class Lab {
   /** Filter VRRP (IP protocol 112) on the node, e.g. to make it deaf (input) or mute (output). */
   blockVrrp(nodeName: string, opts: BlockVrrpOptions = {}): Promise<NftTable> {
     const direction = opts.direction ?? 'input';
-    const verdict = opts.verdict === 'reject' ? 'reject with icmpx admin-prohibited' : 'drop';
+    const verdict = opts.verdict === 'reject' ? `reject with ${opts.rejectWith ?? 'icmpx admin-prohibited'}` : 'drop';
     const fams = opts.family ?? 'both';
     const rules: string[] = [];
     if (fams !== 'ipv6') {
@@ -851,6 +866,23 @@ export class Lab {
       '  }',
     ].join('\n');
     return this.addNftTable(nodeName, 'netdev', body);
+  }
+
+  /**
+   * With snooping and querier on: resolve once the bridge forwards multicast by membership. Until
+   * a querier is known (its own, which the kernel holds back for mcast_query_response_interval,
+   * 10 s, after mcast_querier is set, or another one on the segment) a Linux bridge floods every
+   * group to every port even with snooping on, so a missing report changes nothing before that.
+   */
+  async waitForQuerier(): Promise<void> {
+    if (!this.opts.snooping || !this.opts.querier) throw new Error('waitForQuerier needs snooping and querier');
+    const r = await run(['ip', '-n', this.switchNs, '-d', '-j', 'link', 'show', this.bridge]);
+    const info = JSON.parse(r.stdout)[0]?.linkinfo?.info_data ?? {};
+    // Netlink reports it in centiseconds (clock_t).
+    const delayMs = Number(info.mcast_query_response_intvl ?? 1000) * 10;
+    const wait = this.bridgeCreatedTs * 1000 + delayMs + 500 - Date.now();
+    if (wait > 0) await sleep(wait);
+    this.action('switch', 'querier-active', `bridge IGMP querier active (${delayMs / 1000} s after mcast_querier 1): snooping forwards groups only to ports that reported`);
   }
 
   /** Start tcpdump on the bridge (or a node's interface); resolves once it is listening. */

@@ -2,7 +2,8 @@
 // really show priority 0, two masters, the VMAC, the checksum variant we meant to produce?).
 // Deliberately independent of src/: the recordings are the yardstick for the real decoders, so
 // they must not be validated with the code they will later test. Ethernet, IPv4/IPv6 without
-// extension headers, VRRP, ARP and neighbor advertisements: exactly what the lab sends.
+// extension headers, VRRP, ARP, neighbor advertisements, ICMPv4 errors quoting a packet and IGMP
+// reports: exactly what the lab sends.
 
 export interface PeekVrrp {
   version: number;
@@ -21,7 +22,7 @@ export interface PeekPacket {
   ts: number;
   srcMac: string;
   dstMac: string;
-  kind: 'vrrp' | 'arp' | 'na' | 'ip' | 'other';
+  kind: 'vrrp' | 'arp' | 'na' | 'icmp-error' | 'igmp' | 'ip' | 'other';
   src?: string;
   dst?: string;
   ttl?: number;
@@ -30,6 +31,10 @@ export interface PeekPacket {
   vrrp?: PeekVrrp;
   arp?: { op: number; senderMac: string; senderIp: string; targetIp: string };
   na?: { target: string; solicited: boolean; override: boolean };
+  /** ICMPv4 destination unreachable (type 3) with the quoted packet's IP header. */
+  icmp?: { type: number; code: number; quoted: { src: string; dst: string; protocol: number } };
+  /** IGMP v1/v2 report (0x12/0x16), leave (0x17), query (0x11) or v3 report (0x22) with its groups. */
+  igmp?: { type: number; groups: string[] };
 }
 
 const mac = (b: Uint8Array, o: number) => Array.from(b.subarray(o, o + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
@@ -139,6 +144,25 @@ function parseFrame(ts: number, b: Uint8Array): PeekPacket {
         p.kind = 'vrrp';
         p.vrrp = v;
       }
+    } else if (!v6 && p.protocol === 1 && b[l4] === 3 && l4 + 8 + 20 <= b.length) {
+      const q = l4 + 8;
+      p.kind = 'icmp-error';
+      p.icmp = { type: b[l4], code: b[l4 + 1], quoted: { src: ip4(b, q + 12), dst: ip4(b, q + 16), protocol: b[q + 9] } };
+    } else if (!v6 && p.protocol === 2 && l4 + 8 <= b.length) {
+      const type = b[l4];
+      const groups: string[] = [];
+      if (type === 0x22) {
+        // IGMPv3 report: records of type, aux length, source count, group, sources, aux data.
+        let r = l4 + 8;
+        for (let i = 0; i < ((b[l4 + 6] << 8) | b[l4 + 7]) && r + 8 <= b.length; i++) {
+          groups.push(ip4(b, r + 4));
+          r += 8 + ((b[r + 2] << 8) | b[r + 3]) * 4 + b[r + 1] * 4;
+        }
+      } else {
+        groups.push(ip4(b, l4 + 4));
+      }
+      p.kind = 'igmp';
+      p.igmp = { type, groups };
     } else if (v6 && p.protocol === 58 && b[l4] === 136 && l4 + 24 <= b.length) {
       p.kind = 'na';
       p.na = { target: ip6(b, l4 + 8), solicited: (b[l4 + 4] & 0x40) !== 0, override: (b[l4 + 4] & 0x20) !== 0 };

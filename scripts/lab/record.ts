@@ -1,7 +1,8 @@
 // Record lab scenarios: npx tsx scripts/lab/record.ts [--jobs N] [--retries N] [--out DIR] [--list] [--sweep] [scenario ...]
-// For each scenario: fresh lab, capture on the bridge, run keepalived as scripted, then write
-// <out>/<scenario>.pcap and <out>/<scenario>.truth.json, and check that the recording shows what
-// the scenario intends (a failed check exits non-zero but the files are still written for study).
+// For each scenario: fresh lab, capture on the bridge (and on the nodes the scenario names), run
+// keepalived as scripted, then write <out>/<scenario>.pcap (plus <scenario>.<node>.pcap) and
+// <out>/<scenario>.truth.json, and check that the recording shows what the scenario intends (a
+// failed check exits non-zero but the files are still written for study).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,13 +19,26 @@ const SCENARIO_LIMIT_MS = 120_000;
 /** Extra attempts when a recording fails its self-check (keepalived's timing is not deterministic). */
 const DEFAULT_RETRIES = 2;
 
+export interface CaptureInfo {
+  file: string;
+  iface: string;
+  filter: string;
+  start: number;
+  end: number;
+  packets: number;
+}
+
 export interface TruthFile {
   scenario: string;
   description: string;
   keepalivedVersion: string;
   kernel: string;
   recordedAt: string;
-  capture: { file: string; iface: string; filter: string; start: number; end: number; packets: number };
+  capture: CaptureInfo;
+  /** Captures on nodes' own interfaces (scenarios with `nodeCaptures`), besides the bridge capture. */
+  nodeCaptures?: (CaptureInfo & { node: string })[];
+  /** The bridge's multicast settings (scenarios recorded since these were added). */
+  bridge?: { snooping: boolean; querier: boolean };
   nodes: { name: string; ip: string; ip6: string; ll6: string; mac: string; config: string }[];
   actions: { ts: number; node: string; action: string; detail: string }[];
   states: { ts: number; node: string; instance: string; state: string }[];
@@ -46,13 +60,19 @@ function withLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export async function recordScenario(sc: Scenario, outDir: string, version: string): Promise<{ failures: string[]; bytes: number; seconds: number }> {
   const t0 = Date.now();
-  const lab = await Lab.create({ nodes: sc.nodes, snooping: sc.snooping, maxLifetimeSec: SCENARIO_LIMIT_MS / 1000 + 30 });
+  const lab = await Lab.create({ nodes: sc.nodes, snooping: sc.snooping, querier: sc.querier, maxLifetimeSec: SCENARIO_LIMIT_MS / 1000 + 30 });
   try {
     const configs = sc.configs(lab);
     if (sc.setup) await sc.setup(lab);
     const tmpPcap = path.join(lab.tmpDir, `${sc.name}.pcap`);
     const capture = await lab.startCapture({ file: tmpPcap });
     const captureStart = lab.actions.at(-1)!.ts;
+    const nodeCaps = [];
+    for (const node of sc.nodeCaptures ?? []) {
+      const file = `${sc.name}.${node}.pcap`;
+      const cap = await lab.startCapture({ file: path.join(lab.tmpDir, file), node });
+      nodeCaps.push({ node, file, cap, start: lab.actions.at(-1)!.ts, end: 0 });
+    }
     const ka: Record<string, Keepalived> = {};
     const ctx: ScenarioContext = {
       lab,
@@ -71,11 +91,18 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
     await withLimit(sc.run(ctx), SCENARIO_LIMIT_MS, `scenario ${sc.name}`);
     // Let the last adverts of the final state reach the capture.
     await sleep(300);
+    // Node captures stop first, so the bridge capture spans all of them.
+    for (const n of nodeCaps) {
+      await n.cap.stop();
+      n.end = lab.actions.at(-1)!.ts;
+    }
     await capture.stop();
     const captureEnd = lab.actions.at(-1)!.ts;
 
     const pcap = fs.readFileSync(tmpPcap);
     const packets = peekPcap(pcap);
+    const nodePcaps = nodeCaps.map((n) => fs.readFileSync(n.cap.file));
+    const nodePackets = Object.fromEntries(nodeCaps.map((n, i) => [n.node, peekPcap(nodePcaps[i])]));
     const checker = new Checker({
       nodes: lab.nodes,
       actions: lab.actions,
@@ -83,12 +110,15 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
       events: lab.events,
       log: lab.log,
       packets,
+      nodePackets,
     });
     sc.check(checker);
     const variant = sc.expect.checksumVariant;
     if (variant) {
-      const off = packets.filter((p) => p.kind === 'vrrp' && !p.vrrp!.checksumVariants.includes(variant));
-      checker.ok(off.length === 0, `${off.length} VRRP packets do not match checksum variant ${variant}`);
+      for (const [where, list] of [['bridge', packets], ...Object.entries(nodePackets)] as const) {
+        const off = list.filter((p) => p.kind === 'vrrp' && !p.vrrp!.checksumVariants.includes(variant));
+        checker.ok(off.length === 0, `${off.length} VRRP packets (${where}) do not match checksum variant ${variant}`);
+      }
     }
 
     const nodeInfo = (n: LabNode) => ({ name: n.name, ip: n.ip, ip6: n.ip6, ll6: n.ll6, mac: n.mac, config: configs[n.name] ?? '' });
@@ -99,6 +129,14 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
       kernel: os.release(),
       recordedAt: new Date(t0).toISOString(),
       capture: { file: `${sc.name}.pcap`, iface: capture.iface, filter: capture.filter, start: round(captureStart), end: round(captureEnd), packets: packets.length },
+      ...(nodeCaps.length
+        ? {
+            nodeCaptures: nodeCaps.map((n) => ({
+              node: n.node, file: n.file, iface: n.cap.iface, filter: n.cap.filter, start: round(n.start), end: round(n.end), packets: nodePackets[n.node].length,
+            })),
+          }
+        : {}),
+      bridge: { snooping: sc.snooping ?? false, querier: sc.querier ?? false },
       nodes: lab.nodes.map(nodeInfo),
       actions: lab.actions.map((a) => ({ ...a, ts: round(a.ts) })),
       states: lab.states.map((s) => ({ ...s, ts: round(s.ts) })),
@@ -108,8 +146,10 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
     };
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, `${sc.name}.pcap`), pcap);
+    nodeCaps.forEach((n, i) => fs.writeFileSync(path.join(outDir, n.file), nodePcaps[i]));
     fs.writeFileSync(path.join(outDir, `${sc.name}.truth.json`), `${JSON.stringify(truth, null, 2)}\n`);
-    return { failures: checker.failures, bytes: pcap.length, seconds: (Date.now() - t0) / 1000 };
+    const bytes = pcap.length + nodePcaps.reduce((sum, b) => sum + b.length, 0);
+    return { failures: checker.failures, bytes, seconds: (Date.now() - t0) / 1000 };
   } finally {
     lab.cleanup();
   }

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { peekPcap } from '../../scripts/lab/pcap-peek.js';
+import type { CaptureInfo } from '../../scripts/lab/record.js';
 import { ALERT_KINDS, scenarios } from '../../scripts/lab/scenarios.js';
+import { ALERT_SEVERITY } from '../../src/analyze/alerts.js';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'pcaps', 'lab');
 const truthFiles = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.truth.json')).sort() : [];
@@ -18,10 +20,40 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 // Epoch seconds of a plausible recording (2020..2100): catches milliseconds or relative times.
 const isTs = (v: unknown) => typeof v === 'number' && v > 1.5e9 && v < 4.1e9;
 
+/** The pcap named by a truth file's capture entry exists, parses, and matches the entry. */
+function checkCapture(c: CaptureInfo): void {
+  const pcapPath = path.join(DIR, c.file);
+  expect(fs.existsSync(pcapPath), c.file).toBe(true);
+  const buf = fs.readFileSync(pcapPath);
+  expect(buf.length).toBeGreaterThan(24);
+  const magic = buf.readUInt32LE(0);
+  expect(PCAP_MAGICS.includes(magic) || PCAP_MAGICS.includes(buf.readUInt32BE(0))).toBe(true);
+  const packets = peekPcap(buf);
+  expect(packets.length).toBe(c.packets);
+  expect(packets.some((p) => p.kind === 'vrrp')).toBe(true);
+  expect(packets[0].ts).toBeGreaterThanOrEqual(c.start - 1);
+  expect(packets.at(-1)!.ts).toBeLessThanOrEqual(c.end + 1);
+}
+
 describe('lab recordings', () => {
   it('exist for every scenario', () => {
     const have = new Set(truthFiles.map((f) => f.replace(/\.truth\.json$/, '')));
     expect(scenarios.map((s) => s.name).filter((n) => !have.has(n))).toEqual([]);
+  });
+
+  it('name every capture in the directory (bridge and node captures)', () => {
+    const named = new Set<string>();
+    for (const file of truthFiles) {
+      const truth = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'));
+      named.add(truth.capture.file);
+      for (const c of truth.nodeCaptures ?? []) named.add(c.file);
+    }
+    const pcaps = fs.readdirSync(DIR).filter((f) => f.endsWith('.pcap'));
+    expect(pcaps.filter((f) => !named.has(f))).toEqual([]);
+  });
+
+  it('use the analyzer\'s alert kinds as their vocabulary', () => {
+    expect(ALERT_KINDS.filter((k) => !(k in ALERT_SEVERITY))).toEqual([]);
   });
 
   for (const file of truthFiles) {
@@ -88,18 +120,28 @@ describe('lab recordings', () => {
       });
 
       it('has a pcap capture matching the truth file', () => {
-        const pcapPath = path.join(DIR, truth.capture.file);
-        expect(fs.existsSync(pcapPath)).toBe(true);
-        const buf = fs.readFileSync(pcapPath);
-        expect(buf.length).toBeGreaterThan(24);
-        const magic = buf.readUInt32LE(0);
-        expect(PCAP_MAGICS.includes(magic) || PCAP_MAGICS.includes(buf.readUInt32BE(0))).toBe(true);
-        const packets = peekPcap(buf);
-        expect(packets.length).toBe(truth.capture.packets);
-        expect(packets.some((p) => p.kind === 'vrrp')).toBe(true);
-        expect(packets[0].ts).toBeGreaterThanOrEqual(truth.capture.start - 1);
-        expect(packets.at(-1)!.ts).toBeLessThanOrEqual(truth.capture.end + 1);
+        checkCapture(truth.capture);
       });
+
+      if (truth.nodeCaptures !== undefined || truth.bridge !== undefined) {
+        it('has well-formed node captures and bridge settings', () => {
+          const names = new Set(truth.nodes.map((n: { name: string }) => n.name));
+          for (const c of truth.nodeCaptures ?? []) {
+            expect(names.has(c.node), c.node).toBe(true);
+            // <scenario>.<node>.pcap, on the node's own interface, inside the bridge capture's span.
+            expect(c.file).toBe(`${name}.${c.node}.pcap`);
+            expect(c.iface).not.toBe(truth.capture.iface);
+            expect(c.start).toBeGreaterThanOrEqual(truth.capture.start);
+            expect(c.end).toBeLessThanOrEqual(truth.capture.end);
+            expect(truth.actions.some((a: { node: string; action: string }) => a.node === c.node && a.action === 'capture-start')).toBe(true);
+            checkCapture(c);
+          }
+          if (truth.bridge !== undefined) {
+            expect(typeof truth.bridge.snooping).toBe('boolean');
+            expect(typeof truth.bridge.querier).toBe('boolean');
+          }
+        });
+      }
     });
   }
 });
