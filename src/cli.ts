@@ -131,9 +131,11 @@ export function buildProgram(): Command {
     .option('--tui', 'replay the file in the full-screen dashboard')
     .option('--speed <n>', 'replay speed for --tui: 1 = real time, 10 = ten times faster, max = as fast as possible', speed, 1)
     .option('--mono', 'dashboard without colour (also NO_COLOR)')
+    .option('--local-addr <addrs>', 'addresses of the host the capture was taken on (comma-separated): --explain can then say "this host"')
     .addHelpText('after', EXIT_HELP)
     .action(async (file: string, opts: Record<string, unknown>) => {
       const o = runOptions(opts);
+      if (typeof opts.localAddr === 'string') o.localAddrs = opts.localAddr.split(',').map((a) => a.trim()).filter(Boolean);
       if (opts.tui) {
         if (o.json) fail('--tui and --json do not go together: the dashboard has no JSON output');
         process.exitCode = await runReplayTui(file, { ...o, speed: opts.speed as number, mono: !!opts.mono });

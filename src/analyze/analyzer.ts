@@ -276,7 +276,10 @@ export class Analyzer {
       vr.routers.set(r.src, r);
       this.indexAddrs(vr, r.addrs);
     } else {
-      r.intervals.add((ts - r.lastSeenTs) * 1000);
+      // Only gaps within a run of adverts: a router silent for three of its intervals was a backup
+      // (or down) meanwhile, and that silence is no advertisement interval (missed-advert tells it).
+      const gapMs = (ts - r.lastSeenTs) * 1000;
+      if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
       r.lastSeenTs = ts;
       if (pkt.priority !== r.priority) {
         r.priorityHistory.push({ ts, priority: pkt.priority });

@@ -52,7 +52,12 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
     causes.push({
       id: 'icmp-reject',
       title: 'A host rejects the VRRP adverts (ICMP error)',
-      evidence: rej.map((a) => a.message),
+      evidence: [
+        ...rej.map((a) => a.message),
+        // A rejecter that advertises this VRID itself runs keepalived at that address: only a rule fits.
+        ...[...new Set(rej.map((a) => a.sources[0]))].filter((x) => routers.some((r) => r.src === x)).map((x) =>
+          `${x} itself advertises VRID ${v.vrid}, so a VRRP instance runs at that address: the rejects come from a firewall rule there`),
+      ],
       fix: rej.map((a) => `on ${a.sources[0]}: accept IP protocol 112 from ${a.sources[1]} before any REJECT rule ` +
         `(nft: \`ip saddr ${a.sources[1]} ip protocol vrrp accept\`; iptables: \`-A INPUT -s ${a.sources[1]} -p vrrp -j ACCEPT\`), ` +
         `and check that keepalived runs there with this peer in unicast_peer`),
@@ -116,7 +121,18 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
       cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
     }
   }
-  if (raised('duplicate-master') && !causes.some((c) => ['auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject'].includes(c.id))) {
+  if (raised('no-group-member')) {
+    causes.push({
+      id: 'igmp-snooping',
+      title: 'Custom multicast group without members: IGMP/MLD snooping may not forward it',
+      evidence: [
+        ...alertsOf('no-group-member').map((a) => a.message),
+        ...(raised('duplicate-master') ? ['the backups never receive adverts sent to a group they did not join: this explains the split brain'] : []),
+      ],
+      fix: ['enable an IGMP querier on the VLAN, or use the standard group (224.0.0.18 / ff02::12), or a group in 224.0.0.0/24'],
+    });
+  }
+  if (raised('duplicate-master') && !causes.some((c) => ['auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'].includes(c.id))) {
     const dup = alertsOf('duplicate-master');
     const local = localAddrs ? dup.flatMap((a) => a.sources).filter((x) => localAddrs.includes(x)) : [];
     causes.push({
@@ -152,14 +168,6 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
       fix: ['start keepalived on a backup, or check why the backups do not take over (they may not hear the master\'s absence if the instance is in FAULT state)'],
     });
   }
-  if (raised('no-group-member')) {
-    causes.push({
-      id: 'igmp-snooping',
-      title: 'Custom multicast group without members: IGMP/MLD snooping may not forward it',
-      evidence: alertsOf('no-group-member').map((a) => a.message),
-      fix: ['enable an IGMP querier on the VLAN, or use the standard group (224.0.0.18 / ff02::12), or a group in 224.0.0.0/24'],
-    });
-  }
   if (raised('garp-missing')) {
     causes.push({
       id: 'garp-missing',
@@ -175,6 +183,22 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
       evidence: alertsOf('vmac-mismatch').map((a) => a.message),
       fix: ['check `use_vmac` on both nodes and that the VMAC matches the VRID'],
     });
+  }
+  if (raised('priority-change')) {
+    const drops = alertsOf('priority-change').filter((a) => (a.newPriority ?? 0) < (a.oldPriority ?? 0));
+    const preempts = v.masterChanges.filter((c) => c.reason === 'preempted');
+    for (const a of drops) {
+      const next = preempts.find((c) => c.ts >= a.ts && c.from === a.sources[0]);
+      causes.push({
+        id: 'priority-drop',
+        title: `The master lowered its priority${next ? ', and a backup preempted it' : ''}`,
+        evidence: [
+          `${a.sources[0]} lowered its priority from ${a.oldPriority} to ${a.newPriority} at ${isoTime(a.ts)} (keepalived track_script / track_interface weight)`,
+          ...(next ? [`${next.to} preempted at ${isoTime(next.ts)}`] : []),
+        ],
+        fix: [`check the tracked scripts and interfaces on ${a.sources[0]} (keepalived logs which one failed)`],
+      });
+    }
   }
   if (causes.length === 0) {
     const m = v.master;

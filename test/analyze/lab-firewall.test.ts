@@ -12,7 +12,7 @@ import type { AnalyzerSnapshot } from '../../src/analyze/analyzer.js';
 import { diagnose } from '../../src/analyze/diagnose.js';
 import { readCapture } from '../../src/capture/file.js';
 import { Pipeline } from '../../src/pipeline.js';
-import { ROOT } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 
 const DIR = path.join(ROOT, 'pcaps/lab');
 
@@ -270,5 +270,41 @@ describe('lab firewall and multicast captures', () => {
       expect(seen).toContain('priority-change x1');
       expect(d.causes.map((c) => c.id).filter((id) => FAULT_CAUSES.includes(id))).toEqual([]);
     });
+  });
+});
+
+describe('diagnosis from what these captures show', () => {
+  it('custom-group-no-report: snooping explains the split brain; no host is said to discard adverts', async () => {
+    const { snapshot } = await analyse('custom-group-no-report.pcap');
+    const ids = causeIds(snapshot);
+    expect(ids[0]).toBe('igmp-snooping');
+    expect(ids).not.toContain('host-discards-adverts');
+  });
+
+  it('track-script-weight: the priority drop is named as the cause of the preemption', async () => {
+    const { snapshot } = await analyse('track-script-weight.pcap');
+    const [d] = diagnose(snapshot);
+    const drop = d.causes.find((c) => c.id === 'priority-drop')!;
+    expect(drop.evidence.join(' ')).toMatch(/10\.77\.0\.11 lowered its priority from 150 to 90 .* 10\.77\.0\.12 preempted/);
+    expect(d.causes.map((c) => c.id)).not.toContain('healthy');
+  });
+
+  it('interval statistics leave out the time a router sat silent as backup', async () => {
+    for (const file of ['track-script-weight.pcap', 'preempt-restart.pcap']) {
+      const { snapshot } = await analyse(file);
+      for (const r of snapshot.vrids[0].routers) if (r.observed.count) expect(r.observed.maxMs!, `${file} ${r.src}`).toBeLessThan(3000);
+    }
+  });
+
+  it('unicast-reject-unreach: the rejecter advertises the VRID itself, so only a firewall rule fits', async () => {
+    const { snapshot } = await analyse('unicast-reject-unreach.pcap');
+    const reject = diagnose(snapshot)[0].causes.find((c) => c.id === 'icmp-reject')!;
+    expect(reject.evidence.join(' ')).toContain('10.77.0.12 itself advertises VRID 51, so a VRRP instance runs at that address');
+  });
+
+  it('read --local-addr on the dropping node\'s own capture names that host', () => {
+    const r = runCli(['read', path.join(DIR, 'drop-node-view.n2.pcap'), '-q', '--explain', '--local-addr', '10.77.0.12']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('this host (10.77.0.12) is one of the masters');
   });
 });
