@@ -128,6 +128,8 @@ const SPELL_HISTORY = 200;
 
 export class Analyzer {
   private readonly vrs = new Map<string, VirtualRouter>();
+  /** The same virtual routers by family and VRID (IPv4 0-255, IPv6 256-511). */
+  private readonly vrBySlot: (VirtualRouter | undefined)[] = new Array<VirtualRouter | undefined>(512).fill(undefined);
   /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
   private readonly vipIndex = new Map<string, VirtualRouter[]>();
   private readonly claims = new Map<string, Claim>();
@@ -213,7 +215,7 @@ export class Analyzer {
   private onVrrp(pkt: VrrpPacket): void {
     const family = pkt.ip.family;
     if (pkt.truncated) this.totals.truncated++;
-    if (pkt.problems.some((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')) {
+    if (pkt.problems.length !== 0 && pkt.problems.some((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')) {
       const why = pkt.problems.find((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')!;
       this.onMalformedVrrp(family, pkt.ip.src, pkt.ts, why.message, pkt.vrid);
       return;
@@ -291,14 +293,17 @@ export class Analyzer {
       r.version = pkt.version;
       r.intervalMs = pkt.intervalMs;
       r.ttl = pkt.ip.ttl;
-      r.dst = pkt.ip.dst;
-      r.dstKind = destinationKind(pkt.ip.family, pkt.ip.dst);
+      if (pkt.ip.dst !== r.dst) {
+        r.dst = pkt.ip.dst;
+        r.dstKind = destinationKind(pkt.ip.family, pkt.ip.dst);
+      }
       if (pkt.checksumVariant) r.checksumVariant = pkt.checksumVariant;
       // A capture cut short shows fewer addresses and maybe no auth data: keep what we knew.
       if (!pkt.truncated) {
         r.authType = pkt.authType;
         r.authPass = pkt.authPass;
-        const key = addrsKey(pkt.addrs);
+        // The same addresses as last time (the usual case): no sorted key to build.
+        const key = sameAddrs(pkt.addrs, r.addrs) ? r.addrsKey : addrsKey(pkt.addrs);
         if (key !== r.addrsKey) {
           const old = r.addrs;
           r.addrs = pkt.addrs;
@@ -395,6 +400,18 @@ export class Analyzer {
   private trackOverlap(vr: VirtualRouter, r: Router, ts: number): void {
     vr.soloRun = vr.lastAdvertSrc === r.src ? vr.soloRun + 1 : 1;
     vr.lastAdvertSrc = r.src;
+    if (!vr.conditions.has('duplicate-master')) {
+      // The usual case, one router advertising: nothing to allocate, and no clear() of an empty
+      // Map, which gives it a new backing table every time (that table was most of what got
+      // promoted to the old generation, and so most of the peak RSS).
+      let n = 0;
+      for (const x of vr.routers.values()) if (isContending(x, ts) && ++n === 2) break;
+      if (n < 2) {
+        vr.overlapStartTs = null;
+        if (vr.overlapAdverts.size !== 0) vr.overlapAdverts.clear();
+        return;
+      }
+    }
     const active = this.activeAdvertisers(vr, ts);
     if (vr.conditions.has('duplicate-master') && vr.soloRun >= SPLIT_BRAIN_RESOLVED_RUN && active.every((x) => x === r || outranks(r, x))) {
       // The highest-priority master advertises alone again: the others went back to backup. (A lower
@@ -950,6 +967,10 @@ export class Analyzer {
   // ---- bookkeeping -----------------------------------------------------------------------------
 
   private virtualRouter(family: Family, vrid: number): VirtualRouter {
+    // Looked up per advert: an array slot, not a key string built and hashed every time.
+    const slot = family === 'ipv4' ? vrid : 256 + vrid;
+    const cached = this.vrBySlot[slot];
+    if (cached !== undefined) return cached;
     const key = `${family}/${vrid}`;
     let vr = this.vrs.get(key);
     if (!vr) {
@@ -976,6 +997,7 @@ export class Analyzer {
       };
       this.vrs.set(key, vr);
     }
+    this.vrBySlot[slot] = vr;
     return vr;
   }
 
@@ -1199,6 +1221,12 @@ function destinationKind(family: Family, dst: string): DestinationKind {
 
 export function vmacOf(family: Family, vrid: number): string {
   return `00:00:5e:00:0${family === 'ipv4' ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
+function sameAddrs(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function addrsKey(addrs: string[]): string {
