@@ -268,7 +268,10 @@ const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
 
 describe.skipIf(!fs.existsSync(LAB + 'garp.pcap'))('real recordings: keepalived joining and leaving its group', () => {
   it('pcaps/lab: IGMPv3 reports, one record each, agreeing with tcpdump', async () => {
-    const files = fs.readdirSync(LAB).filter((f) => f.endsWith('.pcap'));
+    // Without a querier on the bridge, hosts send only unsolicited IGMPv3 reports. (A querier's
+    // IGMPv2 query switches them to IGMPv2: those scenarios are checked in lab-firewall.test.ts.)
+    const querier = (f: string) => !!JSON.parse(fs.readFileSync(LAB + `${f.split('.')[0]}.truth.json`, 'utf8')).bridge?.querier;
+    const files = fs.readdirSync(LAB).filter((f) => f.endsWith('.pcap') && !querier(f));
     let joins = 0;
     let leaves = 0;
     for (const file of files) {
