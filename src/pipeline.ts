@@ -7,8 +7,8 @@ import type { Frame } from './capture/types.js';
 import { decodeFrame } from './decode/index.js';
 import type { Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
-import { alertRecord, packetRecord, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
-import { alertLine, packetLine } from './render/line.js';
+import { alertRecord, packetJsonLine, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
+import { alertLine, packetLine, type LineOptions } from './render/line.js';
 import type { Output } from './render/output.js';
 import { explainMarkdown } from './render/explain.js';
 import { summaryText } from './render/summary.js';
@@ -37,6 +37,8 @@ export class Pipeline {
   readonly analyzer: Analyzer;
   private readonly out: Output | null;
   private readonly palette: Palette;
+  /** Built once, not per packet. */
+  private readonly lineOptions: LineOptions;
   private shown = 0;
   frames = 0;
   firstTs: number | null = null;
@@ -55,6 +57,7 @@ export class Pipeline {
   ) {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
+    this.lineOptions = { verbose: !!o.verbose, palette: this.palette };
     this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a) => this.onAlert(a) });
   }
 
@@ -71,10 +74,10 @@ export class Pipeline {
     const out = this.out;
     if (out && !this.o.quiet) {
       if (this.o.json) {
-        const rec = packetRecord(pkt);
-        if (rec) out.line(toJsonLine(rec));
+        const line = packetJsonLine(pkt);
+        if (line !== null) out.line(line);
       } else {
-        const line = packetLine(pkt, { verbose: !!this.o.verbose, palette: this.palette });
+        const line = packetLine(pkt, this.lineOptions);
         if (line !== null) out.line(line);
       }
     }

@@ -71,7 +71,9 @@ export function priorityMeaning(priority: number): 'master resigning' | 'address
 
 // The 8 auth bytes repeat in every advertisement of a virtual router: their hex and
 // text forms are built once per distinct value (direct-mapped, like the address caches).
-const AUTH_SLOTS = 64;
+// 256 slots: with 64, a segment of a hundred password-protected VRIDs kept evicting its own entries.
+const AUTH_BITS = 8;
+const AUTH_SLOTS = 1 << AUTH_BITS;
 const authHi = new Int32Array(AUTH_SLOTS);
 const authLo = new Int32Array(AUTH_SLOTS);
 const authHex: string[] = new Array<string>(AUTH_SLOTS).fill('');
@@ -81,7 +83,7 @@ const authText: string[] = new Array<string>(AUTH_SLOTS).fill('');
 function authSlot(b: Uint8Array, o: number): number {
   const hi = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
   const lo = (b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7];
-  const slot = Math.imul(hi ^ Math.imul(lo, 0x85ebca6b), 0x9e3779b1) >>> 26;
+  const slot = Math.imul(hi ^ Math.imul(lo, 0x85ebca6b), 0x9e3779b1) >>> (32 - AUTH_BITS);
   if (authHex[slot] === '' || authHi[slot] !== hi || authLo[slot] !== lo) {
     authHi[slot] = hi;
     authLo[slot] = lo;
@@ -172,9 +174,11 @@ export function decodeVrrp(frame: Frame, link: Link, ip: Ip, ipOffset: number, s
   // §5.3.5 count vs length is judged in checks.ts).
   const v4 = ip.family === 'ipv4';
   const size = v4 ? 4 : 16;
-  const addrs: string[] = [];
   const limit = Math.min(addrCount, Math.floor(Math.max(0, end - o - VRRP_HEADER_LENGTH) / size));
-  for (let i = 0, a = o + VRRP_HEADER_LENGTH; i < limit; i++, a += size) addrs.push(v4 ? ipv4At(b, a) : ipv6At(b, a));
+  const first = o + VRRP_HEADER_LENGTH;
+  // Most virtual routers have one address: an array of exactly one, without growing one by push.
+  const addrs: string[] = limit === 1 ? [v4 ? ipv4At(b, first) : ipv6At(b, first)] : [];
+  for (let i = addrs.length, a = first + i * size; i < limit; i++, a += size) addrs.push(v4 ? ipv4At(b, a) : ipv6At(b, a));
 
   let authDataHex: string | null = null;
   let authPass: string | null = null;
