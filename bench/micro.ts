@@ -1,0 +1,171 @@
+// Per-packet cost of each stage, in process, on frames already in memory:
+//
+//   npx tsx bench/micro.ts [--frames 500000] [--rounds 3] [--reps 3] [--dist dist[,other-build]] [--only decode,...]
+//
+//   decode         decodeFrame alone
+//   ingest         Analyzer.ingest alone, on packets decoded beforehand (the analyzer's own cost)
+//   decode+ingest  what live capture pays per packet before any output (the "< 1 µs" target)
+//   pipeline -q    Pipeline.frame with nothing printed (read -q without the file reading)
+//   pipeline text  ... with one line per packet to /dev/null
+//   pipeline json  ... with one NDJSON record per packet to /dev/null
+//
+// The modules come from the compiled build (--dist), as the CLI runs them; several builds can be
+// compared side by side. The machine is shared, so only ratios between stages and builds are solid.
+
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Frame } from '../src/capture/types.js';
+import type { Packet } from '../src/decode/types.js';
+
+interface Modules {
+  CaptureParser: typeof import('../src/capture/file.js').CaptureParser;
+  decodeFrame: typeof import('../src/decode/index.js').decodeFrame;
+  Analyzer: typeof import('../src/analyze/analyzer.js').Analyzer;
+  Pipeline: typeof import('../src/pipeline.js').Pipeline;
+  Output: typeof import('../src/render/output.js').Output;
+}
+
+async function load(dist: string): Promise<Modules> {
+  const mod = (p: string) => import(pathToFileURL(resolve(dist, p)).href);
+  const [file, decode, analyzer, pipeline, output] = await Promise.all([
+    mod('capture/file.js'),
+    mod('decode/index.js'),
+    mod('analyze/analyzer.js'),
+    mod('pipeline.js'),
+    mod('render/output.js'),
+  ]);
+  return {
+    CaptureParser: file.CaptureParser,
+    decodeFrame: decode.decodeFrame,
+    Analyzer: analyzer.Analyzer,
+    Pipeline: pipeline.Pipeline,
+    Output: output.Output,
+  };
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The first `max` frames of `path`, as views into one buffer that stays alive. */
+function loadFrames(m: Modules, path: string, max: number): Frame[] {
+  const bytes = new Uint8Array(readFileSync(path));
+  const frames: Frame[] = [];
+  const parser = new m.CaptureParser((f) => void frames.push(f), { maxFrames: max });
+  parser.push(bytes);
+  return frames;
+}
+
+export interface StageResult {
+  stage: string;
+  nsPerFrame: number;
+  minNs: number;
+  maxNs: number;
+}
+
+export async function micro(opts: { dist: string; file: string; frames: number; reps: number; only?: string[] }): Promise<StageResult[]> {
+  const m = await load(opts.dist);
+  const frames = loadFrames(m, opts.file, opts.frames);
+  const n = frames.length;
+  const devnull = openSync('/dev/null', 'w');
+  // ingest alone needs the packets decoded up front; they stay in memory for the whole run.
+  let packets: Packet[] | null = null;
+  const stages: Record<string, () => void> = {
+    decode: () => {
+      let kinds = 0;
+      for (let i = 0; i < n; i++) kinds += m.decodeFrame(frames[i]).kind.length;
+      if (kinds === 0) throw new Error('nothing decoded');
+    },
+    ingest: () => {
+      packets ??= frames.map((f) => m.decodeFrame(f));
+      const a = new m.Analyzer({ onAlert: () => {} });
+      for (let i = 0; i < n; i++) a.ingest(packets[i]);
+      a.finish();
+    },
+    'decode+ingest': () => {
+      const a = new m.Analyzer({ onAlert: () => {} });
+      for (let i = 0; i < n; i++) a.ingest(m.decodeFrame(frames[i]));
+      a.finish();
+    },
+    'pipeline -q': () => runPipeline({ quiet: true }),
+    'pipeline text': () => runPipeline({}),
+    'pipeline json': () => runPipeline({ json: true }),
+  };
+  function runPipeline(o: { quiet?: boolean; json?: boolean }): void {
+    const out = new m.Output(devnull);
+    const p = new m.Pipeline(o, out);
+    for (let i = 0; i < n; i++) p.frame(frames[i]);
+    p.finish();
+  }
+  const names = Object.keys(stages).filter((s) => !opts.only || opts.only.includes(s));
+  const times = new Map<string, number[]>(names.map((s) => [s, []]));
+  try {
+    for (let rep = 0; rep <= opts.reps; rep++) {
+      for (const s of names) {
+        const t0 = process.hrtime.bigint();
+        stages[s]();
+        const ns = Number(process.hrtime.bigint() - t0) / n;
+        if (rep > 0) times.get(s)!.push(ns);
+      }
+    }
+  } finally {
+    closeSync(devnull);
+  }
+  return names.map((stage) => {
+    const xs = times.get(stage)!;
+    return { stage, nsPerFrame: median(xs), minNs: Math.min(...xs), maxNs: Math.max(...xs) };
+  });
+}
+
+/**
+ * Every (build, stage) pair runs in a process of its own, pairs taking turns over the rounds: a
+ * stage that leaves a big heap behind (JSON) must not slow the next one down.
+ */
+async function main(): Promise<void> {
+  const file = arg('--file') ?? 'bench/out/vrrp-2m.pcap';
+  const frames = Number(arg('--frames') ?? 500_000);
+  const reps = Number(arg('--reps') ?? 3);
+  if (process.argv.includes('--child')) {
+    const [r] = await micro({ dist: arg('--dist')!, file, frames, reps, only: [arg('--stage')!] });
+    process.stdout.write(JSON.stringify(r) + '\n');
+    return;
+  }
+  const dists = (arg('--dist') ?? 'dist').split(',');
+  const rounds = Number(arg('--rounds') ?? 3);
+  const stages = arg('--only')?.split(',') ?? ['decode', 'ingest', 'decode+ingest', 'pipeline -q', 'pipeline text', 'pipeline json'];
+  const samples = new Map<string, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const stage of stages) {
+      for (const dist of dists) {
+        const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--child', '--dist', dist, '--stage', stage, '--file', file, '--frames', String(frames), '--reps', String(reps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+        if (r.status !== 0) throw new Error(`${dist} ${stage}: exit ${r.status}`);
+        const key = `${dist}\t${stage}`;
+        samples.set(key, [...(samples.get(key) ?? []), (JSON.parse(r.stdout) as StageResult).nsPerFrame]);
+      }
+    }
+  }
+  process.stdout.write(`${frames} frames of ${file}; per (build, stage): ${rounds} processes x median of ${reps} reps after 1 warm-up; median, min-max\n`);
+  for (const stage of stages) {
+    const base = median(samples.get(`${dists[0]}\t${stage}`)!);
+    for (const dist of dists) {
+      const xs = samples.get(`${dist}\t${stage}`)!;
+      const med = median(xs);
+      const vs = dist === dists[0] ? '' : `  ${(med / base).toFixed(2)}x of ${dists[0]}`;
+      process.stdout.write(
+        `${stage.padEnd(14)} ${(med / 1000).toFixed(3)} µs/frame (${(Math.min(...xs) / 1000).toFixed(3)}-${(Math.max(...xs) / 1000).toFixed(3)}) ` +
+          `${(1e3 / med).toFixed(2)} M/s  ${dist}${vs}\n`,
+      );
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
