@@ -2,7 +2,8 @@
 // the protocol's vocabulary (Wireshark's vrrp.* fields in spirit).
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
-import type { Packet } from '../decode/types.js';
+import type { Packet, VrrpPacket } from '../decode/types.js';
+import { flattened } from './output.js';
 import { sixDigits } from './time.js';
 
 /** The JSON record for a packet, or null for packets we do not report (other protocols). */
@@ -263,21 +264,56 @@ function jsonProblems(p: Packet): string {
   return s + '"]';
 }
 
-/** `{"type":..,"ts":..,"record":..,"srcMac":..,"dstMac":..[,"vlans":[..]]` without the closing brace. */
-function jsonBase(p: Packet): string {
+/** `,"srcMac":..,"dstMac":..[,"vlans":[..]]` */
+function jsonLink(p: Packet): string {
   const l = p.link;
-  let s = '{"type":"' + p.kind + '","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) +
-    ',"srcMac":' + plainOrNull(l.srcMac) + ',"dstMac":' + plainOrNull(l.dstMac);
-  if (l.vlans.length) s += ',"vlans":[' + l.vlans.join(',') + ']';
-  return s;
+  const s = ',"srcMac":' + plainOrNull(l.srcMac) + ',"dstMac":' + plainOrNull(l.dstMac);
+  return l.vlans.length ? s + ',"vlans":[' + l.vlans.join(',') + ']' : s;
 }
 
-/** toJsonLine(packetRecord(p)), built directly for the frequent kinds; null for packets we do not report. */
-export function packetJsonLine(p: Packet): string | null {
-  switch (p.kind) {
-    case 'vrrp':
-      return jsonBase(p) +
-        ',"family":"' + p.ip.family + '","src":"' + p.ip.src + '","dst":"' + p.ip.dst +
+/** `{"type":..,"ts":..,"record":..,"srcMac":..,"dstMac":..[,"vlans":[..]]` without the closing brace. */
+function jsonBase(p: Packet): string {
+  return '{"type":"' + p.kind + '","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + jsonLink(p);
+}
+
+// A router sends the same advert every second: everything after "record" is kept per source
+// address and reused while every field it shows is unchanged. The record is then a handful of
+// pieces instead of ~50, which also spares the output most of the rope it had to flatten.
+interface VrrpRest {
+  pkt: VrrpPacket;
+  text: string;
+}
+const vrrpRests = new Map<string, VrrpRest>();
+const VRRP_RESTS_MAX = 4096;
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Every field vrrpRest() shows is the same in `a` and `b` (sources are equal by the map key). */
+function sameVrrpRest(a: VrrpPacket, b: VrrpPacket): boolean {
+  return (
+    a.priority === b.priority && a.checksum === b.checksum && a.link.srcMac === b.link.srcMac && a.link.dstMac === b.link.dstMac &&
+    a.ip.dst === b.ip.dst && a.ip.ttl === b.ip.ttl && a.ip.family === b.ip.family && a.version === b.version && a.type === b.type &&
+    a.vrid === b.vrid && a.addrCount === b.addrCount && a.intervalMs === b.intervalMs && a.authType === b.authType &&
+    a.authPass === b.authPass && a.checksumStatus === b.checksumStatus && a.checksumVariant === b.checksumVariant &&
+    a.checksumExpected === b.checksumExpected && a.vmac === b.vmac && a.vmacMatches === b.vmacMatches && a.truncated === b.truncated &&
+    a.problems.length === 0 && b.problems.length === 0 && sameStrings(a.addrs, b.addrs) && sameNumbers(a.link.vlans, b.link.vlans)
+  );
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The VRRP record from the link addresses on: `,"srcMac":...,"problems":[...]}`. */
+function vrrpRest(p: VrrpPacket): string {
+  return jsonLink(p) +
+    ',"family":"' + p.ip.family + '","src":"' + p.ip.src + '","dst":"' + p.ip.dst +
         '","ttl":' + p.ip.ttl + ',"version":' + p.version + ',"vrrpType":' + p.type +
         ',"vrid":' + p.vrid + ',"priority":' + p.priority + ',"addrCount":' + p.addrCount +
         ',"addrs":' + plainArray(p.addrs) + ',"intervalMs":' + jsonNum(p.intervalMs) +
@@ -286,6 +322,20 @@ export function packetJsonLine(p: Packet): string | null {
         ',"checksumVariant":' + plainOrNull(p.checksumVariant) + ',"checksumExpected":' + jsonNumOrNull(p.checksumExpected) +
         ',"vmac":' + p.vmac + ',"vmacMatches":' + p.vmacMatches + ',"truncated":' + p.truncated +
         ',"problems":' + jsonProblems(p) + '}';
+}
+
+/** toJsonLine(packetRecord(p)), built directly for the frequent kinds; null for packets we do not report. */
+export function packetJsonLine(p: Packet): string | null {
+  switch (p.kind) {
+    case 'vrrp': {
+      let rest = vrrpRests.get(p.ip.src);
+      if (rest === undefined || !sameVrrpRest(p, rest.pkt)) {
+        if (rest === undefined && vrrpRests.size >= VRRP_RESTS_MAX) vrrpRests.clear();
+        rest = { pkt: p, text: flattened(vrrpRest(p)) };
+        vrrpRests.set(p.ip.src, rest);
+      }
+      return '{"type":"vrrp","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + rest.text;
+    }
     case 'arp':
       return jsonBase(p) +
         ',"src":"' + p.senderIp + '","dst":"' + p.targetIp + '","ttl":null' +

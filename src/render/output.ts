@@ -76,3 +76,13 @@ export class Output {
     }
   }
 }
+
+/**
+ * `s` with its characters in one piece. Concatenation builds a rope, and a rope kept to be reused
+ * in every line would be walked again each time a line holding it is encoded. Reading a character
+ * makes V8 flatten the rope in place (a reused piece then costs half as much to write, measured).
+ */
+export function flattened(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}

@@ -81,6 +81,41 @@ describe('packetJsonLine', () => {
     fc.assert(fc.property(fc.double(), (ts) => void same({ ...frame, ts })), { numRuns: 2000 });
   });
 
+  it('a router whose adverts change: every field shows its new value (per-source reuse)', () => {
+    const ip = { family: 'ipv4' as const, src: '192.0.2.77' };
+    const link = { kind: 'ethernet' as const, src: '02:00:00:00:00:77' };
+    const base = { version: 2, vrid: 77, priority: 100, addrs: ['192.0.2.1'] };
+    const variants = [
+      { vrrp: base, ip, link },
+      { vrrp: base, ip, link },
+      { vrrp: { ...base, priority: 101 }, ip, link },
+      { vrrp: { ...base, addrs: ['192.0.2.1', '192.0.2.2'] }, ip, link },
+      { vrrp: { ...base, addrs: ['192.0.2.2'] }, ip, link },
+      { vrrp: { ...base, password: 'a' }, ip, link },
+      { vrrp: { ...base, password: 'b' }, ip, link },
+      { vrrp: { ...base, intervalS: 2 }, ip, link },
+      { vrrp: { ...base, vrid: 78 }, ip, link },
+      { vrrp: { ...base, checksum: 0x1234 }, ip, link },
+      { vrrp: base, ip: { ...ip, ttl: 64 }, link },
+      { vrrp: base, ip: { ...ip, dst: '192.0.2.9' }, link },
+      { vrrp: base, ip, link: { ...link, vlans: [7] } },
+      { vrrp: base, ip, link: { ...link, vlans: [8] } },
+      { vrrp: base, ip, link: { ...link, dst: '01:00:5e:00:00:13' } },
+      { vrrp: base, ip, link: { ...link, src: '00:00:5e:00:01:4d' } },
+      { vrrp: { ...base, version: 3 }, ip, link },
+      // Changes that keep the checksum: the reused text must not hang on it.
+      { vrrp: { ...base, addrs: ['192.0.2.1', '192.0.2.2'], password: 'abcd' }, ip, link },
+      { vrrp: { ...base, addrs: ['192.0.2.1', '192.0.2.2'], password: 'cdab' }, ip, link },
+      { vrrp: { ...base, addrs: ['192.0.2.2', '192.0.2.1'], password: 'cdab' }, ip, link },
+      { vrrp: { ...base, vrid: 76, intervalS: 2 }, ip, link },
+    ];
+    // Each variant between two plain adverts: every change is one field away from what was reused.
+    let n = 0;
+    for (const v of [...variants.flatMap((v) => [variants[0], v]), ...variants.slice(-4), variants[0]]) {
+      same({ ...vrrpFrame(v), ts: 1_700_000_000 + n, record: ++n });
+    }
+  });
+
   it('any bytes: random frames and mutated adverts', () => {
     const base = vrrpFrame({ vrrp: { version: 2, vrid: 1, priority: 100, addrs: ['192.0.2.1'], password: 'pw' } }).data;
     fc.assert(
