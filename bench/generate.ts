@@ -22,6 +22,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PcapWriter } from '../src/capture/writer.js';
 import { arpFrame, naFrame, vmac, vrrpFrame, type LinkSpec } from '../test/support/encode.js';
+import { prng } from '../test/support/prng.js';
 
 export const VIRTUAL_ROUTERS = 250;
 /** 2023-11-14 22:13:20 UTC: the capture crosses hour boundaries, as a long one does. */
@@ -34,18 +35,6 @@ const GARP_REFRESH_S = 60;
 const HOSTS_PER_SUBNET = 8;
 
 type Kind = 'v2' | 'v2-pass' | 'v3-ipv4' | 'v3-ipv6';
-
-/** mulberry32: tiny, fast and good enough for jitter; the point is that it is seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Router {
   src: string;
