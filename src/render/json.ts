@@ -2,9 +2,14 @@
 // the protocol's vocabulary (Wireshark's vrrp.* fields in spirit).
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
-import type { Packet, VrrpPacket } from '../decode/types.js';
+import type { Ip, Packet, VrrpPacket } from '../decode/types.js';
 import { flattened } from './output.js';
 import { sixDigits } from './time.js';
+
+/** The IP fields every IP-carried record starts with, in this order. */
+function ipFields(ip: Ip): { family: Ip['family']; src: string; dst: string; ttl: number } {
+  return { family: ip.family, src: ip.src, dst: ip.dst, ttl: ip.ttl };
+}
 
 /** The JSON record for a packet, or null for packets we do not report (other protocols). */
 export function packetRecord(p: Packet): Record<string, unknown> | null {
@@ -21,10 +26,7 @@ export function packetRecord(p: Packet): Record<string, unknown> | null {
     case 'vrrp':
       return {
         ...base,
-        family: p.ip.family,
-        src: p.ip.src,
-        dst: p.ip.dst,
-        ttl: p.ip.ttl,
+        ...ipFields(p.ip),
         version: p.version,
         vrrpType: p.type,
         vrid: p.vrid,
@@ -44,7 +46,7 @@ export function packetRecord(p: Packet): Record<string, unknown> | null {
         problems,
       };
     case 'carp':
-      return { ...base, family: p.ip.family, src: p.ip.src, dst: p.ip.dst, ttl: p.ip.ttl, version: p.version, vhid: p.vhid, advbase: p.advbase, advskew: p.advskew, problems };
+      return { ...base, ...ipFields(p.ip), version: p.version, vhid: p.vhid, advbase: p.advbase, advskew: p.advskew, problems };
     case 'arp':
       return {
         ...base,
@@ -77,10 +79,7 @@ export function packetRecord(p: Packet): Record<string, unknown> | null {
     case 'icmp-error':
       return {
         ...base,
-        family: p.ip.family,
-        src: p.ip.src,
-        dst: p.ip.dst,
-        ttl: p.ip.ttl,
+        ...ipFields(p.ip),
         icmpType: p.icmpType,
         icmpCode: p.icmpCode,
         reason: p.reason,
@@ -90,10 +89,7 @@ export function packetRecord(p: Packet): Record<string, unknown> | null {
     case 'group':
       return {
         ...base,
-        family: p.ip.family,
-        src: p.ip.src,
-        dst: p.ip.dst,
-        ttl: p.ip.ttl,
+        ...ipFields(p.ip),
         protocol: p.protocol,
         version: p.version,
         op: p.op,
