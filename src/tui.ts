@@ -33,13 +33,7 @@ export interface TuiOptions {
   mono: boolean;
 }
 
-/** `--speed N` / `--speed max`: a non-negative number, 0 and "max" meaning as fast as possible. */
-export function parseSpeed(s: string): number {
-  if (s.trim().toLowerCase() === 'max') return 0;
-  const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error('must be a number >= 0 (1 = real time) or "max"');
-  return n;
-}
+export { parseSpeed } from './replay-speed.js';
 
 /** Why the dashboard cannot run here, or null: it needs a terminal for both keys and screen. */
 export function terminalProblem(): string | null {
