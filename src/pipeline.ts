@@ -4,7 +4,7 @@ import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
 import type { Frame } from './capture/types.js';
-import { decodeFrame } from './decode/index.js';
+import { Decoder } from './decode/repeat.js';
 import type { Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
 import { alertRecord, packetJsonLine, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
@@ -39,6 +39,8 @@ export class Pipeline {
   private readonly palette: Palette;
   /** Built once, not per packet. */
   private readonly lineOptions: LineOptions;
+  /** Remembers recent frames: a repeated advert is not decoded again. */
+  private readonly decoder = new Decoder();
   private shown = 0;
   frames = 0;
   firstTs: number | null = null;
@@ -63,7 +65,7 @@ export class Pipeline {
 
   frame(f: Frame): void {
     this.frames++;
-    const pkt = decodeFrame(f);
+    const pkt = this.decoder.decode(f);
     if (this.firstTs === null) this.firstTs = pkt.ts;
     if (!this.selected(pkt)) {
       if (pkt.kind !== 'vrrp') this.analyzer.tick(pkt.ts);

@@ -1,0 +1,162 @@
+// Decoder answers repeated frames from memory: it must give exactly what decodeFrame gives,
+// on every frame of every capture we have and on every one-byte change of a remembered frame.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../bench/generate.js';
+import { readCapture } from '../../src/capture/file.js';
+import { LinkType, type Frame } from '../../src/capture/types.js';
+import { decodeFrame } from '../../src/decode/index.js';
+import { Decoder } from '../../src/decode/repeat.js';
+import { arpFrame, encodeLink, makeFrame, naFrame, vrrpFrame } from '../support/encode.js';
+
+const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
+const SHARED = new URL('../../../shared/pcaps/', import.meta.url).pathname;
+
+function captures(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.pcap(ng)?$/.test(f))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+/** Decodes `file` both ways; returns how many frames there were and how many came from memory. */
+async function compareFile(file: string): Promise<{ frames: number; repeats: number }> {
+  const decoder = new Decoder();
+  let frames = 0;
+  await readCapture(file, (f) => {
+    frames++;
+    const ours = decoder.decode(f);
+    const ref = decodeFrame(f);
+    if (!isEqual(ours, ref)) expect(ours, `${path.basename(file)} record ${f.record}`).toEqual(ref);
+  }).catch((e: Error) => {
+    // Broken reference captures end with a CaptureError after their last good frame: the frames before it count.
+    if (e.name !== 'CaptureError') throw e;
+  });
+  return { frames, repeats: decoder.repeats };
+}
+
+// expect().toEqual per frame is slow on 200,000 frames: compare plainly, report with expect on a difference.
+function isEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!isEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+describe('Decoder: repeats answered from memory equal decodeFrame', () => {
+  it('on every frame of the keepalived lab captures, most of them from memory', async () => {
+    let frames = 0;
+    let repeats = 0;
+    for (const file of captures(LAB)) {
+      const r = await compareFile(file);
+      frames += r.frames;
+      repeats += r.repeats;
+    }
+    expect(frames).toBeGreaterThan(1500);
+    // keepalived increments the IPv4 identification with every advert: the repeats must still be found.
+    expect(repeats / frames).toBeGreaterThan(0.5);
+  });
+
+  it('on every frame of the reference captures (tcpdump, PcapPlusPlus, gopacket)', async () => {
+    const files = captures(SHARED);
+    expect(files.length).toBeGreaterThan(5);
+    let repeats = 0;
+    for (const file of files) repeats += (await compareFile(file)).repeats;
+    expect(repeats).toBeGreaterThan(0);
+  });
+
+  it('on 200,000 frames of the benchmark capture (250 virtual routers, v2/v3, IPv4/IPv6, VMACs, ARP, NA)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrpscope-repeat-'));
+    try {
+      const file = path.join(dir, 'bench.pcap');
+      generate(file, 200_000);
+      const r = await compareFile(file);
+      expect(r.frames).toBe(200_000);
+      expect(r.repeats / r.frames).toBeGreaterThan(0.85);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const v2 = vrrpFrame({ vrrp: { version: 2, vrid: 7, priority: 100, addrs: ['192.0.2.7'], password: 'secret' } });
+  const v3v6 = vrrpFrame({ vrrp: { version: 3, vrid: 9, priority: 200, addrs: ['2001:db8::9', 'fe80::9'] }, ip: { family: 'ipv6' } });
+  const arp = arpFrame({ arp: { op: 1, senderMac: '02:00:00:00:00:01', senderIp: '192.0.2.1', targetMac: 'ff:ff:ff:ff:ff:ff', targetIp: '192.0.2.1' } });
+  const na = naFrame({ na: { target: '2001:db8::9', solicited: false, override: true, targetMac: '00:00:5e:00:02:09' } });
+  const vlan = ((): Frame => {
+    const inner = v2.data.subarray(14);
+    const l = encodeLink({ kind: 'ethernet', src: '02:00:00:00:00:07', dst: '01:00:5e:00:00:12', vlans: [42] }, 0x0800, inner);
+    return makeFrame(l.linkType, l.bytes);
+  })();
+  const sll2 = ((): Frame => {
+    const l = encodeLink({ kind: 'sll2', src: '02:00:00:00:00:07' }, 0x0800, v2.data.subarray(14));
+    expect(l.linkType).toBe(LinkType.LINUX_SLL2);
+    return makeFrame(l.linkType, l.bytes);
+  })();
+
+  it.each([
+    ['VRRPv2 with a password', v2],
+    ['VRRPv3 over IPv6 with two addresses', v3v6],
+    ['gratuitous ARP', arp],
+    ['unsolicited neighbor advertisement', na],
+    ['VRRPv2 in a VLAN', vlan],
+    ['VRRPv2 in Linux cooked v2', sll2],
+  ])('%s: any one byte changed after the frame was remembered decodes as decodeFrame says', (_name, frame) => {
+    let repeats = 0;
+    for (let i = 0; i < frame.data.length; i++) {
+      for (const flip of [0x01, 0x80, 0xff]) {
+        const decoder = new Decoder();
+        decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 1, record: 1 }));
+        const changed = frame.data.slice();
+        changed[i] ^= flip;
+        const next = makeFrame(frame.linkType, changed, { ts: 2, record: 2 });
+        expect(decoder.decode(next), `byte ${i} ^ ${flip}`).toEqual(decodeFrame(next));
+        repeats += decoder.repeats;
+      }
+    }
+    // Every change, padding included, is decoded afresh.
+    expect(repeats).toBe(0);
+  });
+
+  it('the same frame again is answered from memory, at its own time and record number', () => {
+    const decoder = new Decoder();
+    for (const frame of [v2, v3v6, arp, na, vlan, sll2]) {
+      const first = decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 10, record: 1 }));
+      const again = decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 11.5, record: 2 }));
+      expect(again).toEqual({ ...first, ts: 11.5, record: 2 });
+      expect(again).not.toBe(first);
+    }
+    expect(decoder.repeats).toBe(6);
+  });
+
+  it('IPv4: a new identification with the checksum moved by as much repeats; a checksum that no longer verifies does not', () => {
+    const decoder = new Decoder();
+    const b = v2.data.slice();
+    decoder.decode(makeFrame(v2.linkType, b.slice()));
+    // keepalived: identification + 1, so the header checksum - 1.
+    const next = b.slice();
+    const id = ((next[18] << 8) | next[19]) + 1;
+    next[18] = (id >> 8) & 0xff;
+    next[19] = id & 0xff;
+    let ck = ((next[24] << 8) | next[25]) - 1;
+    if (ck < 0) ck += 0xffff;
+    next[24] = (ck >> 8) & 0xff;
+    next[25] = ck & 0xff;
+    const good = decoder.decode(makeFrame(v2.linkType, next));
+    expect(decoder.repeats).toBe(1);
+    expect(good).toEqual(decodeFrame(makeFrame(v2.linkType, next)));
+    expect(good.kind === 'vrrp' && good.ip.headerChecksumOk).toBe(true);
+    // Identification changed, checksum left alone: the header no longer verifies and must say so.
+    const stale = b.slice();
+    stale[19] ^= 0x04;
+    const bad = decoder.decode(makeFrame(v2.linkType, stale));
+    expect(decoder.repeats).toBe(1);
+    expect(bad.kind === 'vrrp' && bad.ip.headerChecksumOk).toBe(false);
+    expect(bad.problems.map((p) => p.id)).toContain('bad-ip-checksum');
+  });
+});
