@@ -1,20 +1,22 @@
 // A master sends the same advertisement every interval, and a router the same gratuitous ARP:
 // most frames of a VRRP capture repeat an earlier one byte for byte, but for the IPv4
-// identification and header checksum. Decoder remembers recent VRRP, ARP and neighbor
-// advertisement frames and answers a repeat with a copy of the earlier Packet carrying the new
-// time and record number, without decoding (or formatting an address) again.
+// identification and header checksum. Decoder remembers recent VRRP, gratuitous ARP and neighbor
+// advertisement frames and answers a repeat with the earlier Packet itself, its time and record
+// number set to the new frame's, without decoding (or formatting an address, or allocating) again.
 //
-// The copy shares the earlier packet's sub-objects (link, ip, addrs, problems, ...), which no
-// consumer modifies. It always equals what decodeFrame() returns for the frame: the IPv4 fields
-// skipped in the comparison are the only bytes decoding ignores, and the header checksum's
-// verdict is carried over only when the two skipped fields sum to the same ones' complement
-// value (keepalived increments the identification and the checksum drops by as much).
+// So a packet from Decoder is valid until the next decode() call, like a Frame's bytes until its
+// callback returns: consumers take what they need at once (the analyzer keeps fields and the
+// sub-objects no consumer modifies, never the packet). Code that keeps packets uses decodeFrame().
+// The answer always equals what decodeFrame() returns for the frame: the IPv4 fields skipped in
+// the comparison are the only bytes decoding ignores, and the header checksum's verdict is
+// carried over only when the two skipped fields sum to the same ones' complement value
+// (keepalived increments the identification and the checksum drops by as much).
 // test/decode/repeat.test.ts compares the two on every frame of every capture we have.
 
 import type { Frame } from '../capture/types.js';
 import { LinkType } from '../capture/types.js';
 import { decodeFrame } from './index.js';
-import type { ArpPacket, NaPacket, Packet, VrrpPacket } from './types.js';
+import type { Packet } from './types.js';
 
 const SLOT_BITS = 12;
 const SLOTS = 1 << SLOT_BITS;
@@ -35,14 +37,18 @@ const NEIGHBOR_ADVERTISEMENT = 136;
 /** decodeFrame with a memory of recent frames; see the top of this file. One per capture source. */
 export class Decoder {
   private readonly kept: (Packet | undefined)[] = new Array<Packet | undefined>(SLOTS).fill(undefined);
-  /** The remembered frames' bytes, SLOT_BYTES apart, read 4 at a time through a DataView. */
-  private readonly store = new Uint8Array(SLOTS * SLOT_BYTES);
-  private readonly storeView = new DataView(this.store.buffer);
-  /** A view of the buffer the current frame lies in (a capture chunk), replaced when the chunk is. */
-  private frameBuffer: ArrayBufferLike | null = null;
-  private frameView: DataView = new DataView(new ArrayBuffer(0));
+  /**
+   * The remembered frames, SLOT_BYTES apart, as words of 4 bytes (see frameWord) with the IPv4
+   * identification and header checksum masked out: compared a word at a time (a byte loop, or a
+   * DataView over the capture's chunk, took half as long again).
+   */
+  private readonly words = new Int32Array((SLOTS * SLOT_BYTES) / 4);
   private readonly lengths = new Int32Array(SLOTS);
   private readonly linkTypes = new Int32Array(SLOTS);
+  private readonly keys = new Int32Array(SLOTS);
+  /** When each slot was last filled or answered from (a count of those events), to pick the way to replace. */
+  private readonly used = new Float64Array(SLOTS);
+  private clock = 0;
   /** IPv4: ones' complement sum of identification and header checksum; -1 for other frames. */
   private readonly idSums = new Int32Array(SLOTS);
   /** Frames answered from memory (for the benchmark). */
@@ -99,34 +105,58 @@ export class Decoder {
     } else {
       return decodeFrame(frame);
     }
-    const slot = Math.imul(key, 0x9e3779b1) >>> (32 - SLOT_BITS);
-    const kept = this.kept[slot];
-    if (kept !== undefined && this.lengths[slot] === len && this.linkTypes[slot] === frame.linkType && this.idSums[slot] === idSum) {
-      if (b.buffer !== this.frameBuffer) {
-        this.frameBuffer = b.buffer;
-        this.frameView = new DataView(b.buffer);
-      }
-      const fv = this.frameView;
-      const sv = this.storeView;
-      const f0 = b.byteOffset;
-      const s0 = slot * SLOT_BYTES;
-      // IPv4: all but the identification (n+4, 2 bytes) and the header checksum (n+10, 2 bytes).
-      const same = idSum < 0
-        ? sameRange(sv, s0, fv, f0, len)
-        : sameRange(sv, s0, fv, f0, n + 4) && sameRange(sv, s0 + n + 6, fv, f0 + n + 6, 4) && sameRange(sv, s0 + n + 12, fv, f0 + n + 12, len - n - 12);
-      if (same) {
-        this.repeats++;
-        return repeated(kept, frame.ts, frame.record);
-      }
-    }
+    // Two ways per set: senders whose keys land in one slot no longer evict each other every time.
+    const first = (Math.imul(key, 0x9e3779b1) >>> (32 - SLOT_BITS)) & ~1;
+    if (this.keys[first] === key && this.matches(first, frame, n, idSum)) return this.repeat(first, frame);
+    if (this.keys[first + 1] === key && this.matches(first + 1, frame, n, idSum)) return this.repeat(first + 1, frame);
+    return this.remember(frame, key, first, n, idSum);
+  }
+
+  /** Decodes the frame and keeps it in one of the two ways from `first` if it is a kind that repeats. */
+  private remember(frame: Frame, key: number, first: number, n: number, idSum: number): Packet {
+    const b = frame.data;
     const pkt = decodeFrame(frame);
-    if (pkt.kind === 'vrrp' || pkt.kind === 'arp' || pkt.kind === 'na') {
-      this.store.set(b, slot * SLOT_BYTES);
+    // Ordinary ARP between hosts seldom repeats before its slot is taken: remembering it evicted
+    // adverts and turned every kept packet into old-generation garbage (peak RSS +25 MB).
+    if (pkt.kind === 'vrrp' || pkt.kind === 'na' || (pkt.kind === 'arp' && pkt.gratuitous)) {
+      // The sender's old entry if it has one (its advert changed), else the way used longer ago.
+      const slot = this.keys[first] === key ? first
+        : this.keys[first + 1] === key ? first + 1
+        : this.used[first] <= this.used[first + 1] ? first : first + 1;
+      const words = this.words;
+      const w = (slot * SLOT_BYTES) / 4;
+      const count = (b.length + 3) >> 2;
+      for (let k = 0; k < count; k++) words[w + k] = frameWord(b, k, n, idSum);
       this.kept[slot] = pkt;
-      this.lengths[slot] = len;
+      this.keys[slot] = key;
+      this.lengths[slot] = b.length;
       this.linkTypes[slot] = frame.linkType;
       this.idSums[slot] = idSum;
+      this.used[slot] = ++this.clock;
     }
+    return pkt;
+  }
+
+  /** The frame is the one kept in `slot`, but for the IPv4 identification and header checksum. */
+  private matches(slot: number, frame: Frame, n: number, idSum: number): boolean {
+    const b = frame.data;
+    const len = b.length;
+    if (this.kept[slot] === undefined || this.lengths[slot] !== len || this.linkTypes[slot] !== frame.linkType || this.idSums[slot] !== idSum) {
+      return false;
+    }
+    const words = this.words;
+    const w = (slot * SLOT_BYTES) / 4;
+    const count = (len + 3) >> 2;
+    for (let k = 0; k < count; k++) if (words[w + k] !== frameWord(b, k, n, idSum)) return false;
+    return true;
+  }
+
+  private repeat(slot: number, frame: Frame): Packet {
+    this.repeats++;
+    this.used[slot] = ++this.clock;
+    const pkt = this.kept[slot]!;
+    pkt.ts = frame.ts;
+    pkt.record = frame.record;
     return pkt;
   }
 }
@@ -135,50 +165,20 @@ function word(b: Uint8Array, o: number): number {
   return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 }
 
-/** `n` bytes at `a`+`ao` equal those at `b`+`bo`: 4 at a time (a byte loop took three times as long). */
-function sameRange(a: DataView, ao: number, b: DataView, bo: number, n: number): boolean {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) if (a.getInt32(ao + i, true) !== b.getInt32(bo + i, true)) return false;
-  for (; i < n; i++) if (a.getUint8(ao + i) !== b.getUint8(bo + i)) return false;
-  return true;
-}
-
-/** `p` at another time and record number: every other field, and every sub-object, shared. */
-function repeated(p: Packet, ts: number, record: number): Packet {
-  switch (p.kind) {
-    case 'vrrp':
-      return repeatedVrrp(p, ts, record);
-    case 'arp':
-      return repeatedArp(p, ts, record);
-    case 'na':
-      return repeatedNa(p, ts, record);
-    default:
-      return { ...p, ts, record };
+/**
+ * Bytes 4k to 4k+3 of the frame as one little-endian word (bytes past the end read as 0), with the
+ * IPv4 identification (network header + 4) and header checksum (+ 10) zeroed when `idSum` >= 0.
+ * Both fields are 2 bytes at an even offset, so each lies inside one word.
+ */
+function frameWord(b: Uint8Array, k: number, n: number, idSum: number): number {
+  const i = 4 * k;
+  const rest = b.length - i;
+  let x = rest >= 4
+    ? b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)
+    : b[i] | (rest > 1 ? b[i + 1] << 8 : 0) | (rest > 2 ? b[i + 2] << 16 : 0);
+  if (idSum >= 0) {
+    if (k === (n + 4) >> 2) x &= ~(0xffff << (((n + 4) & 3) * 8));
+    else if (k === (n + 10) >> 2) x &= ~(0xffff << (((n + 10) & 3) * 8));
   }
-}
-
-// Field by field in decodeVrrp's order (one object shape for both; a spread copy costs twice as much).
-function repeatedVrrp(p: VrrpPacket, ts: number, record: number): VrrpPacket {
-  return {
-    kind: 'vrrp', ts, record, link: p.link, problems: p.problems, ip: p.ip, version: p.version, type: p.type, vrid: p.vrid,
-    priority: p.priority, addrCount: p.addrCount, authType: p.authType, authPass: p.authPass, authDataHex: p.authDataHex,
-    intervalMs: p.intervalMs, reserved: p.reserved, checksum: p.checksum, checksumStatus: p.checksumStatus,
-    checksumVariant: p.checksumVariant, checksumExpected: p.checksumExpected, addrs: p.addrs, vmac: p.vmac,
-    vmacMatches: p.vmacMatches, truncated: p.truncated, capturedLength: p.capturedLength,
-  };
-}
-
-function repeatedArp(p: ArpPacket, ts: number, record: number): ArpPacket {
-  return {
-    kind: 'arp', ts, record, link: p.link, problems: p.problems, op: p.op, senderMac: p.senderMac, senderIp: p.senderIp,
-    targetMac: p.targetMac, targetIp: p.targetIp, gratuitous: p.gratuitous,
-  };
-}
-
-function repeatedNa(p: NaPacket, ts: number, record: number): NaPacket {
-  return {
-    kind: 'na', ts, record, link: p.link, problems: p.problems, ip: p.ip, target: p.target, router: p.router,
-    solicited: p.solicited, override: p.override, targetMac: p.targetMac, unsolicited: p.unsolicited,
-    checksum: p.checksum, checksumStatus: p.checksumStatus,
-  };
+  return x;
 }
