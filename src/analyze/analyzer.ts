@@ -80,8 +80,11 @@ interface VirtualRouter {
   key: string;
   family: Family;
   vrid: number;
-  versions: Set<number>;
+  /** Bit v set: VRRPv<v> adverts seen. */
+  versions: number;
   routers: Map<string, Router>;
+  /** The router that advertised last: nearly always the one advertising now (one lookup saved per advert). */
+  lastRouter: Router | null;
   master: Router | null;
   /** The master before the VRID lost it (resigned or timed out), for the gap of the next change. */
   lostMaster: Router | null;
@@ -223,10 +226,11 @@ export class Analyzer {
     // Cut inside the fixed header: not even VRID and priority are known.
     if (pkt.truncated && (pkt.capturedLength ?? 0) < 8) return;
     const vr = this.virtualRouter(family, pkt.vrid);
-    vr.versions.add(pkt.version);
+    vr.versions |= 1 << pkt.version;
     vr.lastAdvertTs = pkt.ts;
-    const before = vr.routers.get(pkt.ip.src)?.priority;
-    const r = this.router(vr, pkt);
+    const known = this.knownRouter(vr, pkt.ip.src);
+    const before = known?.priority;
+    const r = this.router(vr, pkt, known);
     if (!r) return;
     if (r === vr.master && before !== undefined && before !== pkt.priority && before > 0 && pkt.priority > 0) {
       // keepalived track_script / track_interface weights move a master's priority without a takeover;
@@ -247,8 +251,14 @@ export class Analyzer {
     this.checkPeerConfig(vr, pkt.ts);
   }
 
-  private router(vr: VirtualRouter, pkt: VrrpPacket): Router | null {
-    let r = vr.routers.get(pkt.ip.src);
+  private knownRouter(vr: VirtualRouter, src: string): Router | undefined {
+    const last = vr.lastRouter;
+    return last !== null && last.src === src ? last : vr.routers.get(src);
+  }
+
+  /** The router `pkt` comes from (`known` if it was seen before), brought up to date; null past the per-VRID limit. */
+  private router(vr: VirtualRouter, pkt: VrrpPacket, known: Router | undefined): Router | null {
+    let r = known;
     const ts = pkt.ts;
     if (!r) {
       if (vr.routers.size >= this.opts.maxRoutersPerVrid && !this.evictOldest(vr, ts)) return null;
@@ -315,6 +325,7 @@ export class Analyzer {
     }
     r.adverts++;
     if (pkt.truncated) r.counts.truncated++;
+    vr.lastRouter = r;
     return r;
   }
 
@@ -326,6 +337,7 @@ export class Analyzer {
     }
     if (!oldest) return false;
     vr.routers.delete(oldest.src);
+    if (vr.lastRouter === oldest) vr.lastRouter = null;
     vr.overlapAdverts.delete(oldest.src);
     vr.pendingHidden.delete(oldest.src);
     if (vr.lostMaster === oldest) vr.lostMaster = null;
@@ -405,7 +417,7 @@ export class Analyzer {
       // Map, which gives it a new backing table every time (that table was most of what got
       // promoted to the old generation, and so most of the peak RSS).
       let n = 0;
-      for (const x of vr.routers.values()) if (isContending(x, ts) && ++n === 2) break;
+      if (vr.routers.size > 1) for (const x of vr.routers.values()) if (isContending(x, ts) && ++n === 2) break;
       if (n < 2) {
         vr.overlapStartTs = null;
         if (vr.overlapAdverts.size !== 0) vr.overlapAdverts.clear();
@@ -957,6 +969,7 @@ export class Analyzer {
 
   private closeCondition(vr: VirtualRouter | null, key: string, ts: number, why?: string): void {
     const holder = vr ?? this.unattributed;
+    if (holder.conditions.size === 0) return;
     const cond = holder.conditions.get(key);
     if (!cond) return;
     holder.conditions.delete(key);
@@ -976,8 +989,9 @@ export class Analyzer {
     if (!vr) {
       vr = {
         key, family, vrid,
-        versions: new Set(),
+        versions: 0,
         routers: new Map(),
+        lastRouter: null,
         master: null,
         lostMaster: null,
         lostReason: null,
@@ -1064,7 +1078,7 @@ export class Analyzer {
     return {
       family: vr.family,
       vrid: vr.vrid,
-      versions: [...vr.versions].sort(),
+      versions: versionList(vr.versions),
       state: vridState(vr, open),
       master: vr.master ? this.routerSnapshot(vr, vr.master) : null,
       masterSince: vr.spells.length ? vr.spells[vr.spells.length - 1].fromTs : null,
@@ -1223,7 +1237,15 @@ export function vmacOf(family: Family, vrid: number): string {
   return `00:00:5e:00:0${family === 'ipv4' ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
 }
 
+function versionList(bits: number): number[] {
+  const out: number[] = [];
+  for (let v = 0; v < 16; v++) if (bits & (1 << v)) out.push(v);
+  return out;
+}
+
 function sameAddrs(a: string[], b: string[]): boolean {
+  // The same array when the decoder answered a repeated frame from memory.
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -26,7 +26,7 @@ export class IntervalStats {
 
   add(ms: number): void {
     this.ring[this.next] = ms;
-    this.next = (this.next + 1) % INTERVAL_SAMPLES;
+    this.next = this.next === INTERVAL_SAMPLES - 1 ? 0 : this.next + 1;
     this.count++;
     this.sumMs += ms;
     if (ms < this.minMs) this.minMs = ms;
