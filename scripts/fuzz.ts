@@ -497,7 +497,7 @@ function checkJson(s: string, where: string): void {
 
 /**
  * Output that checks every line instead of writing it. Structurally what Pipeline uses of Output
- * (write, line, flush, closed); not a subclass, so Output's private buffers stay its own business.
+ * (write, line, flush, closed, and the byte writers); not a subclass, so Output's private buffers stay its own business.
  */
 class CheckingOutput {
   chars = 0;
@@ -516,6 +516,27 @@ class CheckingOutput {
     this.write(s);
   }
   flush(): void {}
+  // The byte writers of Output's fast paths: the line is assembled as text and checked like the others.
+  private current = '';
+  begin(): boolean {
+    this.current = '';
+    return true;
+  }
+  putAscii(s: string): void {
+    this.current += s;
+  }
+  putBytes(b: Uint8Array): void {
+    this.current += Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+  }
+  putDigits(n: number, width: number): void {
+    this.current += String(n).padStart(width, '0');
+  }
+  putInt(n: number): void {
+    this.current += String(n);
+  }
+  endLine(): void {
+    this.line(this.current);
+  }
   asOutput(): Output {
     return this as unknown as Output;
   }

@@ -7,8 +7,8 @@ import type { Frame } from './capture/types.js';
 import { Decoder } from './decode/repeat.js';
 import type { Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
-import { alertRecord, packetJsonLine, summaryRecord, toJsonLine, type CaptureTotals } from './render/json.js';
-import { alertLine, packetLine, type LineOptions } from './render/line.js';
+import { alertRecord, summaryRecord, toJsonLine, writePacketJson, type CaptureTotals } from './render/json.js';
+import { alertLine, writePacketLine, type LineOptions } from './render/line.js';
 import type { Output } from './render/output.js';
 import { explainMarkdown } from './render/explain.js';
 import { summaryText } from './render/summary.js';
@@ -75,13 +75,8 @@ export class Pipeline {
     if (pkt.kind === 'other') return;
     const out = this.out;
     if (out && !this.o.quiet) {
-      if (this.o.json) {
-        const line = packetJsonLine(pkt);
-        if (line !== null) out.line(line);
-      } else {
-        const line = packetLine(pkt, this.lineOptions);
-        if (line !== null) out.line(line);
-      }
+      if (this.o.json) writePacketJson(out, pkt);
+      else writePacketLine(out, pkt, this.lineOptions);
     }
     this.shown++;
     if ((this.o.count !== undefined && this.shown >= this.o.count) || out?.closed) this.done = true;

@@ -3,7 +3,7 @@
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
 import type { Ip, Packet, VrrpPacket } from '../decode/types.js';
-import { flattened } from './output.js';
+import { flattened, type Output } from './output.js';
 import { sixDigits } from './time.js';
 
 /** The IP fields every IP-carried record starts with, in this order. */
@@ -278,6 +278,8 @@ function jsonBase(p: Packet): string {
 interface VrrpRest {
   pkt: VrrpPacket;
   text: string;
+  /** `text` in UTF-8, made the first time a record is written as bytes. */
+  bytes: Uint8Array | null;
 }
 const vrrpRests = new Map<string, VrrpRest>();
 const VRRP_RESTS_MAX = 4096;
@@ -320,18 +322,64 @@ function vrrpRest(p: VrrpPacket): string {
         ',"problems":' + jsonProblems(p) + '}';
 }
 
+function keptVrrpRest(p: VrrpPacket): VrrpRest {
+  let rest = vrrpRests.get(p.ip.src);
+  // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
+  if (rest === undefined || (rest.pkt !== p && !sameVrrpRest(p, rest.pkt))) {
+    if (rest === undefined && vrrpRests.size >= VRRP_RESTS_MAX) vrrpRests.clear();
+    rest = { pkt: p, text: flattened(vrrpRest(p)), bytes: null };
+    vrrpRests.set(p.ip.src, rest);
+  }
+  return rest;
+}
+
+const VRRP_HEAD = '{"type":"vrrp","ts":';
+const RECORD_KEY = ',"record":';
+
+/**
+ * Writes packetJsonLine(p) to `out` (nothing for packets we do not report). An advert goes out
+ * as bytes: the head, its time and record number, then the bytes kept for its source.
+ */
+export function writePacketJson(out: Output, p: Packet): void {
+  if (p.kind === 'vrrp' && p.ts >= 0 && p.ts < 2 ** 33 && Number.isSafeInteger(p.record) && p.record >= 0) {
+    const micros = Math.round(p.ts * 1e6);
+    // jsonTs's digits: whole seconds, then the microseconds without trailing zeros.
+    if (micros / 1e6 === p.ts) {
+      const rest = keptVrrpRest(p);
+      const bytes = (rest.bytes ??= Buffer.from(rest.text, 'utf8'));
+      // head 20 + seconds <= 11 + "." + 6 + key 10 + record <= 16
+      if (out.begin(64 + bytes.length)) {
+        const second = Math.floor(micros / 1e6);
+        let frac = micros - second * 1e6;
+        out.putAscii(VRRP_HEAD);
+        out.putInt(second);
+        if (frac !== 0) {
+          let width = 6;
+          while (frac % 10 === 0) {
+            frac /= 10;
+            width--;
+          }
+          out.putAscii('.');
+          out.putDigits(frac, width);
+        }
+        out.putAscii(RECORD_KEY);
+        out.putInt(p.record);
+        out.putBytes(bytes);
+        out.endLine();
+        return;
+      }
+      if (out.closed) return;
+    }
+  }
+  const line = packetJsonLine(p);
+  if (line !== null) out.line(line);
+}
+
 /** toJsonLine(packetRecord(p)), built directly for the frequent kinds; null for packets we do not report. */
 export function packetJsonLine(p: Packet): string | null {
   switch (p.kind) {
-    case 'vrrp': {
-      let rest = vrrpRests.get(p.ip.src);
-      if (rest === undefined || !sameVrrpRest(p, rest.pkt)) {
-        if (rest === undefined && vrrpRests.size >= VRRP_RESTS_MAX) vrrpRests.clear();
-        rest = { pkt: p, text: flattened(vrrpRest(p)) };
-        vrrpRests.set(p.ip.src, rest);
-      }
-      return '{"type":"vrrp","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + rest.text;
-    }
+    case 'vrrp':
+      return '{"type":"vrrp","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + keptVrrpRest(p).text;
     case 'arp':
       return jsonBase(p) +
         ',"src":"' + p.senderIp + '","dst":"' + p.targetIp + '","ttl":null' +

@@ -4,8 +4,8 @@ import type { ArpPacket, CarpPacket, GroupPacket, IcmpErrorPacket, MalformedPack
 import { fmtMs } from '../analyze/analyzer.js';
 import type { Palette } from './color.js';
 import { escapeControls, quote } from './escape.js';
-import { flattened } from './output.js';
-import { timeOfDay } from './time.js';
+import { flattened, type Output } from './output.js';
+import { clock, splitTimeOfDay, timeOfDay } from './time.js';
 
 export interface LineOptions {
   verbose: boolean;
@@ -67,6 +67,8 @@ function quotedPass(pass: string): string {
 interface VrrpText {
   pkt: VrrpPacket;
   text: string;
+  /** `text` in UTF-8, made the first time a line is written as bytes. */
+  bytes: Uint8Array | null;
 }
 const vrrpTexts = new Map<string, VrrpText>();
 const VRRP_TEXTS_MAX = 4096;
@@ -84,20 +86,43 @@ function sameVrrpText(a: VrrpPacket, b: VrrpPacket): boolean {
   return true;
 }
 
-function vrrpLine(p: VrrpPacket, o: LineOptions): string {
-  let text: string;
-  if (o.verbose) {
-    text = vrrpText(p, o);
-  } else {
-    let kept = vrrpTexts.get(p.ip.src);
-    if (kept === undefined || !sameVrrpText(p, kept.pkt)) {
-      if (kept === undefined && vrrpTexts.size >= VRRP_TEXTS_MAX) vrrpTexts.clear();
-      kept = { pkt: p, text: flattened(vrrpText(p, o)) };
-      vrrpTexts.set(p.ip.src, kept);
-    }
-    text = kept.text;
+/** The kept text of a non-verbose advert line (after the timestamp, before the problems). */
+function keptVrrpText(p: VrrpPacket, o: LineOptions): VrrpText {
+  let kept = vrrpTexts.get(p.ip.src);
+  // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
+  if (kept === undefined || (kept.pkt !== p && !sameVrrpText(p, kept.pkt))) {
+    if (kept === undefined && vrrpTexts.size >= VRRP_TEXTS_MAX) vrrpTexts.clear();
+    kept = { pkt: p, text: flattened(vrrpText(p, o)), bytes: null };
+    vrrpTexts.set(p.ip.src, kept);
   }
+  return kept;
+}
+
+function vrrpLine(p: VrrpPacket, o: LineOptions): string {
+  const text = o.verbose ? vrrpText(p, o) : keptVrrpText(p, o).text;
   return timeOfDay(p.ts) + text + problemsText(p, o);
+}
+
+/**
+ * Writes the packet's line to `out` (nothing for packets we do not show). An advert without
+ * problems goes out as bytes: its timestamp, then the bytes kept for its source.
+ */
+export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void {
+  if (pkt.kind === 'vrrp' && !o.verbose && pkt.problems.length === 0 && splitTimeOfDay(pkt.ts)) {
+    const kept = keptVrrpText(pkt, o);
+    const bytes = (kept.bytes ??= Buffer.from(kept.text, 'utf8'));
+    // "HH:MM:SS." + 6 digits
+    if (out.begin(15 + bytes.length)) {
+      out.putAscii(clock.prefix);
+      out.putDigits(clock.micros, 6);
+      out.putBytes(bytes);
+      out.endLine();
+      return;
+    }
+    if (out.closed) return;
+  }
+  const line = packetLine(pkt, o);
+  if (line !== null) out.line(line);
 }
 
 /** The advert after its timestamp, without the problems. */

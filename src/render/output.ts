@@ -48,6 +48,56 @@ export class Output {
     if (this.used >= FLUSH_AT) this.flush();
   }
 
+  // Byte-level writing for the per-packet fast paths (a repeated advert's line is its timestamp
+  // plus bytes kept from the first time): begin(), then put*() calls writing at most the bytes
+  // promised, then endLine(). Cheaper than building a string and encoding it for every packet.
+
+  /** Makes room for a line of up to `max` bytes; false when output is closed or the line is too long (use line()). */
+  begin(max: number): boolean {
+    if (this.closed || max + 1 > BUFFER_BYTES) return false;
+    if (this.used + max + 1 > BUFFER_BYTES) {
+      this.flush();
+      if (this.closed) return false;
+    }
+    return true;
+  }
+
+  /** Characters below 0x80 only (the caller knows). */
+  putAscii(s: string): void {
+    const bytes = this.bytes;
+    let used = this.used;
+    for (let i = 0; i < s.length; i++) bytes[used++] = s.charCodeAt(i);
+    this.used = used;
+  }
+
+  putBytes(b: Uint8Array): void {
+    this.bytes.set(b, this.used);
+    this.used += b.length;
+  }
+
+  /** `n` (a non-negative integer) as exactly `width` digits, zero-padded. */
+  putDigits(n: number, width: number): void {
+    const bytes = this.bytes;
+    for (let i = this.used + width - 1; i >= this.used; i--) {
+      const q = Math.floor(n / 10);
+      bytes[i] = 0x30 + (n - q * 10);
+      n = q;
+    }
+    this.used += width;
+  }
+
+  /** A non-negative integer (below 2^53) in decimal, as String(n) writes it. */
+  putInt(n: number): void {
+    let width = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) width++;
+    this.putDigits(n, width);
+  }
+
+  endLine(): void {
+    this.bytes[this.used++] = 0x0a;
+    if (this.used >= FLUSH_AT) this.flush();
+  }
+
   flush(): void {
     if (this.closed || this.used === 0) return;
     const n = this.used;

@@ -19,19 +19,27 @@ let cachedDate = '';
  */
 const EXACT_MICROS_LIMIT_S = 2 ** 33;
 
+/** timeOfDay in two parts, for writers of bytes: "HH:MM:SS." (ASCII) and the microseconds. */
+export const clock = { prefix: '', micros: 0 };
+
+/** Sets `clock` to what timeOfDay(ts) prints; false (clock untouched) for far timestamps. */
+export function splitTimeOfDay(ts: number): boolean {
+  if (!(ts < EXACT_MICROS_LIMIT_S && ts > -EXACT_MICROS_LIMIT_S)) return false;
+  const micros = Math.round(ts * 1e6);
+  const second = Math.floor(micros / 1e6);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    cachedSecond = second;
+    cachedClock = pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()) + '.';
+  }
+  clock.prefix = cachedClock;
+  clock.micros = micros - second * 1e6;
+  return true;
+}
+
 /** "HH:MM:SS.uuuuuu" in the local time zone (TZ applies). */
 export function timeOfDay(ts: number): string {
-  if (ts < EXACT_MICROS_LIMIT_S && ts > -EXACT_MICROS_LIMIT_S) {
-    const micros = Math.round(ts * 1e6);
-    const second = Math.floor(micros / 1e6);
-    if (second !== cachedSecond) {
-      const d = new Date(second * 1000);
-      cachedSecond = second;
-      cachedClock = pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()) + '.';
-    }
-    return cachedClock + sixDigits(micros - second * 1e6);
-  }
-  return farTimeOfDay(ts);
+  return splitTimeOfDay(ts) ? clock.prefix + sixDigits(clock.micros) : farTimeOfDay(ts);
 }
 
 /** Far past or future (pcapng's 64-bit timestamps) and NaN: the time of day counted per hour. */
