@@ -385,7 +385,7 @@ export class Analyzer {
       vr.master = r;
       vr.lostMaster = null;
       vr.lostReason = null;
-    } else if (vr.conditions.has('duplicate-master') && isContending(m, ts)) {
+    } else if (isOpen(vr, 'duplicate-master') && isContending(m, ts)) {
       // Split brain: several masters at once; the recorded one stays until it really goes away.
     } else if (ts - m.lastSeenTs > missedAdvertAfterMs(m.intervalMs) / 1000) {
       // The master was already overdue: this router took over after the master went silent.
@@ -412,7 +412,7 @@ export class Analyzer {
   private trackOverlap(vr: VirtualRouter, r: Router, ts: number): void {
     vr.soloRun = vr.lastAdvertSrc === r.src ? vr.soloRun + 1 : 1;
     vr.lastAdvertSrc = r.src;
-    if (!vr.conditions.has('duplicate-master')) {
+    if (!isOpen(vr, 'duplicate-master')) {
       // The usual case, one router advertising: nothing to allocate, and no clear() of an empty
       // Map, which gives it a new backing table every time (that table was most of what got
       // promoted to the old generation, and so most of the peak RSS).
@@ -425,7 +425,7 @@ export class Analyzer {
       }
     }
     const active = this.activeAdvertisers(vr, ts);
-    if (vr.conditions.has('duplicate-master') && vr.soloRun >= SPLIT_BRAIN_RESOLVED_RUN && active.every((x) => x === r || outranks(r, x))) {
+    if (isOpen(vr, 'duplicate-master') && vr.soloRun >= SPLIT_BRAIN_RESOLVED_RUN && active.every((x) => x === r || outranks(r, x))) {
       // The highest-priority master advertises alone again: the others went back to backup. (A lower
       // one advertising alone proves nothing: the higher may only be re-arming its timer.)
       this.closeCondition(vr, 'duplicate-master', ts, `${r.src} advertises alone again`);
@@ -673,7 +673,7 @@ export class Analyzer {
         if (claimer && isContending(claimer, ts)) {
           // It advertised lately: a split brain (duplicate-master) if it keeps advertising, a hidden
           // master if it falls silent (keepalived with a longer advert_int does). Judge once we know.
-          if (!vr.conditions.has('duplicate-master') && !vr.pendingHidden.has(claimer.src)) {
+          if (!isOpen(vr, 'duplicate-master') && !vr.pendingHidden.has(claimer.src)) {
             const dueTs = ts + (1.5 * claimer.intervalMs) / 1000;
             vr.pendingHidden.set(claimer.src, { claimer, addr, mac, dueTs });
             this.schedule(dueTs);
@@ -829,9 +829,9 @@ export class Analyzer {
       if (m) {
         const due = m.lastSeenTs + missedAdvertAfterMs(m.intervalMs) / 1000;
         // In a split brain a silent master may only have re-armed its timer: others still serve the VIP.
-        const contended = vr.conditions.has('duplicate-master') && isContending(m, now);
+        const contended = isOpen(vr, 'duplicate-master') && isContending(m, now);
         if (due <= now) {
-          if (!vr.conditions.has('missed-advert') && !contended) {
+          if (!isOpen(vr, 'missed-advert') && !contended) {
             this.openCondition(vr, 'missed-advert', due, [m.src], null,
               `master ${m.src} of VRID ${vr.vrid} missed three adverts (silent for ${fmtMs(3 * m.intervalMs)}, ` +
                 `interval ${fmtMs(m.intervalMs)}): it stopped, crashed or lost its link, or its adverts are dropped ` +
@@ -844,7 +844,7 @@ export class Analyzer {
         const r = vr.lostMaster;
         const due = r.lastSeenTs + missedAdvertAfterMs(r.intervalMs) / 1000;
         if (due <= now) {
-          if (!vr.conditions.has('missed-advert')) {
+          if (!isOpen(vr, 'missed-advert')) {
             this.openCondition(vr, 'missed-advert', due, [r.src], null,
               `${r.src} resigned as master of VRID ${vr.vrid} and no router took over within ` +
                 `${fmtMs(3 * r.intervalMs)}: its virtual addresses are down (no backup running, or the backup ` +
@@ -881,7 +881,7 @@ export class Analyzer {
         vr.pendingHidden.delete(src);
         const master = vr.master;
         const alive = master !== null && h.dueTs - master.lastSeenTs <= missedAdvertAfterMs(master.intervalMs) / 1000;
-        if (alive && master !== h.claimer && !vr.conditions.has('duplicate-master')) {
+        if (alive && master !== h.claimer && !isOpen(vr, 'duplicate-master')) {
           this.hiddenMaster(vr, master!, h.claimer, h.addr, h.mac, h.dueTs);
         }
       }
@@ -1093,7 +1093,7 @@ export class Analyzer {
   }
 
   private routerSnapshot(vr: VirtualRouter, r: Router): RouterSnapshot {
-    const role: Role = vr.master === r ? 'master' : r.priority === 0 ? 'resigned' : isContending(r, this.nowTs) && vr.conditions.has('duplicate-master') ? 'contender' : 'backup-or-silent';
+    const role: Role = vr.master === r ? 'master' : r.priority === 0 ? 'resigned' : isContending(r, this.nowTs) && isOpen(vr, 'duplicate-master') ? 'contender' : 'backup-or-silent';
     return {
       src: r.src,
       mac: r.mac,
@@ -1181,6 +1181,11 @@ function vridState(vr: VirtualRouter, open: Alert[]): VridState {
   if (!vr.master) return 'no-master';
   if (open.some((a) => a.severity !== 'info')) return 'warning';
   return 'ok';
+}
+
+/** The condition is open; no hash lookup in the usual case of a virtual router with none open. */
+function isOpen(vr: VirtualRouter, key: string): boolean {
+  return vr.conditions.size !== 0 && vr.conditions.has(key);
 }
 
 /** Advertising with non-zero priority recently enough to count as one of several masters. */
