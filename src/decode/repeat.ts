@@ -15,7 +15,9 @@
 
 import type { Frame } from '../capture/types.js';
 import { LinkType } from '../capture/types.js';
+import { Icmpv6Type, IpProtocol } from './demux.js';
 import { decodeFrame } from './index.js';
+import { EtherType } from './link.js';
 import type { Packet } from './types.js';
 
 const SLOT_BITS = 12;
@@ -26,13 +28,6 @@ const SLOTS = 1 << SLOT_BITS;
  */
 const SLOT_BYTES = 128;
 
-const ETHERTYPE_IPV4 = 0x0800;
-const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_ARP = 0x0806;
-const ETHERTYPE_VLAN = 0x8100;
-const VRRP = 112;
-const ICMPV6 = 58;
-const NEIGHBOR_ADVERTISEMENT = 136;
 
 /** decodeFrame with a memory of recent frames; see the top of this file. One per capture source. */
 export class Decoder {
@@ -66,7 +61,7 @@ export class Decoder {
         if (len < 18) return decodeFrame(frame);
         type = (b[12] << 8) | b[13];
         n = 14;
-        if (type === ETHERTYPE_VLAN) {
+        if (type === EtherType.VLAN) {
           type = (b[16] << 8) | b[17];
           n = 18;
         }
@@ -87,19 +82,19 @@ export class Decoder {
     // A key from the fields that tell repeating senders apart: source and VRID, or the ARP addresses.
     let key: number;
     let idSum = -1;
-    if (type === ETHERTYPE_IPV4) {
+    if (type === EtherType.IPV4) {
       // VRRP in a 20-byte header (VRRP sends no options).
-      if (len < n + 22 || b[n] !== 0x45 || b[n + 9] !== VRRP) return decodeFrame(frame);
+      if (len < n + 22 || b[n] !== 0x45 || b[n + 9] !== IpProtocol.VRRP) return decodeFrame(frame);
       key = word(b, n + 12) ^ Math.imul(b[n + 21], 0x01000193);
       idSum = ((b[n + 4] << 8) | b[n + 5]) + ((b[n + 10] << 8) | b[n + 11]);
       idSum = (idSum & 0xffff) + (idSum >>> 16);
-    } else if (type === ETHERTYPE_IPV6) {
+    } else if (type === EtherType.IPV6) {
       if (len < n + 42) return decodeFrame(frame);
       const next = b[n + 6];
-      if (next === VRRP) key = word(b, n + 20) ^ Math.imul(b[n + 41], 0x01000193) ^ 0x5bd1e995;
-      else if (next === ICMPV6 && b[n + 40] === NEIGHBOR_ADVERTISEMENT && len >= n + 64) key = word(b, n + 60) ^ 0x27d4eb2f;
+      if (next === IpProtocol.VRRP) key = word(b, n + 20) ^ Math.imul(b[n + 41], 0x01000193) ^ 0x5bd1e995;
+      else if (next === IpProtocol.ICMPV6 && b[n + 40] === Icmpv6Type.NEIGHBOR_ADVERTISEMENT && len >= n + 64) key = word(b, n + 60) ^ 0x27d4eb2f;
       else return decodeFrame(frame);
-    } else if (type === ETHERTYPE_ARP) {
+    } else if (type === EtherType.ARP) {
       if (len < n + 28) return decodeFrame(frame);
       key = word(b, n + 14) ^ Math.imul(word(b, n + 24), 0x85ebca6b) ^ b[n + 7];
     } else {
