@@ -20,6 +20,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Frame } from '../src/capture/types.js';
 import type { Packet } from '../src/decode/types.js';
+import { arg, median } from './run.js';
 
 interface Modules {
   CaptureParser: typeof import('../src/capture/file.js').CaptureParser;
@@ -49,17 +50,6 @@ async function load(dist: string): Promise<Modules> {
     Pipeline: pipeline.Pipeline,
     Output: output.Output,
   };
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The first `max` frames of `path`, as views into one buffer that stays alive. */

@@ -3,7 +3,8 @@
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
 import type { Ip, Packet, VrrpPacket } from '../decode/types.js';
-import { flattened, type Output } from './output.js';
+import { keptBytes, KeptPerSource, type KeptText } from './kept.js';
+import type { Output } from './output.js';
 import { sixDigits } from './time.js';
 
 /** The IP fields every IP-carried record starts with, in this order. */
@@ -272,18 +273,6 @@ function jsonBase(p: Packet): string {
   return '{"type":"' + p.kind + '","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + jsonLink(p);
 }
 
-// A router sends the same advert every second: everything after "record" is kept per source
-// address and reused while every field it shows is unchanged. The record is then a handful of
-// pieces instead of ~50, which also spares the output most of the rope it had to flatten.
-interface VrrpRest {
-  pkt: VrrpPacket;
-  text: string;
-  /** `text` in UTF-8, made the first time a record is written as bytes. */
-  bytes: Uint8Array | null;
-}
-const vrrpRests = new Map<string, VrrpRest>();
-const VRRP_RESTS_MAX = 4096;
-
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -322,15 +311,11 @@ function vrrpRest(p: VrrpPacket): string {
         ',"problems":' + jsonProblems(p) + '}';
 }
 
-function keptVrrpRest(p: VrrpPacket): VrrpRest {
-  let rest = vrrpRests.get(p.ip.src);
-  // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
-  if (rest === undefined || (rest.pkt !== p && !sameVrrpRest(p, rest.pkt))) {
-    if (rest === undefined && vrrpRests.size >= VRRP_RESTS_MAX) vrrpRests.clear();
-    rest = { pkt: p, text: flattened(vrrpRest(p)), bytes: null };
-    vrrpRests.set(p.ip.src, rest);
-  }
-  return rest;
+/** Advert records from the link addresses on, kept per source. */
+const vrrpRests = new KeptPerSource(sameVrrpRest);
+
+function keptVrrpRest(p: VrrpPacket): KeptText {
+  return vrrpRests.lookup(p) ?? vrrpRests.keep(p, vrrpRest(p));
 }
 
 const VRRP_HEAD = '{"type":"vrrp","ts":';
@@ -346,7 +331,7 @@ export function writePacketJson(out: Output, p: Packet): void {
     // jsonTs's digits: whole seconds, then the microseconds without trailing zeros.
     if (micros / 1e6 === p.ts) {
       const rest = keptVrrpRest(p);
-      const bytes = (rest.bytes ??= Buffer.from(rest.text, 'utf8'));
+      const bytes = keptBytes(rest);
       // head 20 + seconds <= 11 + "." + 6 + key 10 + record <= 16
       if (out.begin(64 + bytes.length)) {
         const second = Math.floor(micros / 1e6);

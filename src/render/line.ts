@@ -4,7 +4,8 @@ import type { ArpPacket, CarpPacket, GroupPacket, IcmpErrorPacket, MalformedPack
 import { fmtMs } from '../analyze/analyzer.js';
 import type { Palette } from './color.js';
 import { escapeControls, quote } from './escape.js';
-import { flattened, type Output } from './output.js';
+import { keptBytes, KeptPerSource, type KeptText } from './kept.js';
+import type { Output } from './output.js';
 import { clock, splitTimeOfDay, timeOfDay } from './time.js';
 
 export interface LineOptions {
@@ -61,18 +62,6 @@ function quotedPass(pass: string): string {
   return lastQuoted;
 }
 
-// A router sends the same advert every second: the text after the timestamp is kept per source
-// address and reused while every field it shows is unchanged (a line of 3 pieces instead of ~20,
-// which also spares the output the rope it had to flatten).
-interface VrrpText {
-  pkt: VrrpPacket;
-  text: string;
-  /** `text` in UTF-8, made the first time a line is written as bytes. */
-  bytes: Uint8Array | null;
-}
-const vrrpTexts = new Map<string, VrrpText>();
-const VRRP_TEXTS_MAX = 4096;
-
 /** Every field vrrpText() shows without -v is the same in `a` and `b` (sources are equal by the map key). */
 function sameVrrpText(a: VrrpPacket, b: VrrpPacket): boolean {
   if (
@@ -86,16 +75,11 @@ function sameVrrpText(a: VrrpPacket, b: VrrpPacket): boolean {
   return true;
 }
 
-/** The kept text of a non-verbose advert line (after the timestamp, before the problems). */
-function keptVrrpText(p: VrrpPacket, o: LineOptions): VrrpText {
-  let kept = vrrpTexts.get(p.ip.src);
-  // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
-  if (kept === undefined || (kept.pkt !== p && !sameVrrpText(p, kept.pkt))) {
-    if (kept === undefined && vrrpTexts.size >= VRRP_TEXTS_MAX) vrrpTexts.clear();
-    kept = { pkt: p, text: flattened(vrrpText(p, o)), bytes: null };
-    vrrpTexts.set(p.ip.src, kept);
-  }
-  return kept;
+/** Non-verbose advert lines after the timestamp, before the problems, kept per source. */
+const vrrpTexts = new KeptPerSource(sameVrrpText);
+
+function keptVrrpText(p: VrrpPacket, o: LineOptions): KeptText {
+  return vrrpTexts.lookup(p) ?? vrrpTexts.keep(p, vrrpText(p, o));
 }
 
 function vrrpLine(p: VrrpPacket, o: LineOptions): string {
@@ -110,7 +94,7 @@ function vrrpLine(p: VrrpPacket, o: LineOptions): string {
 export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void {
   if (pkt.kind === 'vrrp' && !o.verbose && pkt.problems.length === 0 && splitTimeOfDay(pkt.ts)) {
     const kept = keptVrrpText(pkt, o);
-    const bytes = (kept.bytes ??= Buffer.from(kept.text, 'utf8'));
+    const bytes = keptBytes(kept);
     // "HH:MM:SS." + 6 digits
     if (out.begin(15 + bytes.length)) {
       out.putAscii(clock.prefix);

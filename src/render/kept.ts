@@ -1,0 +1,41 @@
+// A router sends the same advert every second: the text a renderer builds for it (the line after
+// the timestamp, the NDJSON record after "record") is kept per source address and reused while
+// every field it shows is unchanged. A line is then a few pieces instead of tens, and the byte
+// writers copy the kept UTF-8 instead of encoding a string per packet.
+
+import type { VrrpPacket } from '../decode/types.js';
+import { flattened } from './output.js';
+
+export interface KeptText {
+  pkt: VrrpPacket;
+  text: string;
+  /** `text` in UTF-8, made the first time it is written as bytes (see keptBytes). */
+  bytes: Uint8Array | null;
+}
+
+const MAX_SOURCES = 4096;
+
+export class KeptPerSource {
+  private readonly map = new Map<string, KeptText>();
+
+  /** `same(a, b)`: every field the kept text shows is equal in a and b (sources are equal by the key). */
+  constructor(private readonly same: (a: VrrpPacket, b: VrrpPacket) => boolean) {}
+
+  /** The text kept for p's source if it still fits p; undefined when it must be built (then keep()). */
+  lookup(p: VrrpPacket): KeptText | undefined {
+    const kept = this.map.get(p.ip.src);
+    // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
+    return kept !== undefined && (kept.pkt === p || this.same(p, kept.pkt)) ? kept : undefined;
+  }
+
+  keep(p: VrrpPacket, text: string): KeptText {
+    if (this.map.size >= MAX_SOURCES && !this.map.has(p.ip.src)) this.map.clear();
+    const kept: KeptText = { pkt: p, text: flattened(text), bytes: null };
+    this.map.set(p.ip.src, kept);
+    return kept;
+  }
+}
+
+export function keptBytes(k: KeptText): Uint8Array {
+  return (k.bytes ??= Buffer.from(k.text, 'utf8'));
+}
