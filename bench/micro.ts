@@ -10,6 +10,8 @@
 //   pipeline -q    Pipeline.frame with nothing printed (read -q without the file reading)
 //   pipeline text  ... with one line per packet to /dev/null
 //   pipeline json  ... with one NDJSON record per packet to /dev/null
+//   read -q        the capture's bytes (in memory) through CaptureParser in 1 MiB chunks into Pipeline.frame,
+//                  nothing printed: read -q without the system calls and start-up
 //
 // The modules come from the compiled build (--dist), as the CLI runs them; several builds can be
 // compared side by side. The machine is shared, so only ratios between stages and builds are solid.
@@ -53,8 +55,7 @@ async function load(dist: string): Promise<Modules> {
 }
 
 /** The first `max` frames of `path`, as views into one buffer that stays alive. */
-function loadFrames(m: Modules, path: string, max: number): Frame[] {
-  const bytes = new Uint8Array(readFileSync(path));
+function loadFrames(m: Modules, bytes: Uint8Array, max: number): Frame[] {
   const frames: Frame[] = [];
   const parser = new m.CaptureParser((f) => void frames.push(f), { maxFrames: max });
   parser.push(bytes);
@@ -70,7 +71,8 @@ export interface StageResult {
 
 export async function micro(opts: { dist: string; file: string; frames: number; reps: number; only?: string[] }): Promise<StageResult[]> {
   const m = await load(opts.dist);
-  const frames = loadFrames(m, opts.file, opts.frames);
+  const fileBytes = new Uint8Array(readFileSync(opts.file));
+  const frames = loadFrames(m, fileBytes, opts.frames);
   const n = frames.length;
   const devnull = openSync('/dev/null', 'w');
   // ingest alone needs the packets decoded up front; they stay in memory for the whole run.
@@ -101,6 +103,12 @@ export async function micro(opts: { dist: string; file: string; frames: number; 
     'pipeline -q': () => runPipeline({ quiet: true }),
     'pipeline text': () => runPipeline({}),
     'pipeline json': () => runPipeline({ json: true }),
+    'read -q': () => {
+      const p = new m.Pipeline({ quiet: true }, null);
+      const parser = new m.CaptureParser((f) => p.frame(f), { maxFrames: n });
+      for (let at = 0; at < fileBytes.length && !parser.stopped; at += 1 << 20) parser.push(fileBytes.subarray(at, at + (1 << 20)));
+      p.finish();
+    },
   };
   function runPipeline(o: { quiet?: boolean; json?: boolean }): void {
     const out = new m.Output(devnull);
@@ -143,7 +151,7 @@ async function main(): Promise<void> {
   }
   const dists = (arg('--dist') ?? 'dist').split(',');
   const rounds = Number(arg('--rounds') ?? 3);
-  const stages = arg('--only')?.split(',') ?? ['decode', 'ingest', 'decode+ingest', 'live', 'pipeline -q', 'pipeline text', 'pipeline json'];
+  const stages = arg('--only')?.split(',') ?? ['decode', 'ingest', 'decode+ingest', 'live', 'pipeline -q', 'pipeline text', 'pipeline json', 'read -q'];
   const samples = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     for (const stage of stages) {

@@ -7,7 +7,7 @@
 // from it. Formats: draft-ietf-opsawg-pcap (classic) and draft-ietf-opsawg-pcapng.
 
 import * as fs from 'node:fs';
-import { CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
+import { BufferFrame, CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
 import { PcapngBlocks } from './pcapng.js';
 
 /** A frame sink that may return `false` to stop the reader (for `-c N`); a FrameSink fits. */
@@ -42,8 +42,8 @@ export interface ParseContext {
   /** Frames delivered so far; the next record's number is frames + 1. */
   readonly frames: number;
   trimmedFrames: number;
-  /** Hands one frame to the sink; true when the reader must stop now. */
-  deliver(ts: number, linkType: number, data: Uint8Array, origLen: number, offset: number): boolean;
+  /** Hands the frame in bytes[start, end) to the sink (`view` is a DataView on `bytes`); true when the reader must stop now. */
+  deliver(ts: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean;
   addLinkType(linkType: number): void;
   fail(message: string, record: number, offset: number): CaptureError;
 }
@@ -108,7 +108,7 @@ export class CaptureParser implements ParseContext {
   push(chunk: Uint8Array): void {
     if (this.error) throw this.error;
     if (this.stopped || chunk.length === 0) return;
-    // Frames are views into the chunk: a Buffer's subarray would make Buffers, which are slower
+    // Frames are windows on the chunk: a Buffer's subarray would make Buffers, which are slower
     // to create and not what the decoders are typed for.
     const bytes =
       chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -159,9 +159,9 @@ export class CaptureParser implements ParseContext {
     };
   }
 
-  deliver(ts: number, linkType: number, data: Uint8Array, origLen: number, offset: number): boolean {
+  deliver(ts: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean {
     const record = ++this.frames;
-    if (this.sink({ ts, linkType, data, origLen, record, offset }) === false || record >= this.maxFrames) {
+    if (this.sink(new BufferFrame(ts, linkType, bytes, view, start, end, origLen, record, offset)) === false || record >= this.maxFrames) {
       this.stopped = true;
     }
     return this.stopped;
@@ -303,10 +303,10 @@ class PcapRecords implements FormatReader {
       const seconds = view.getUint32(pos, littleEndian);
       const fraction = view.getUint32(pos + 4, littleEndian);
       const micros = nanos ? Math.round(fraction / 1000) : fraction;
-      const data = bytes.subarray(pos + recordHeader, pos + recordHeader + kept);
       const origLen = view.getUint32(pos + 12, littleEndian);
+      const start = pos + recordHeader;
       // One division of the exact integer count gives the double nearest the true time.
-      const stop = ctx.deliver((seconds * 1e6 + micros) / 1e6, linkType, data, origLen, base + pos);
+      const stop = ctx.deliver((seconds * 1e6 + micros) / 1e6, linkType, bytes, view, start, start + kept, origLen, base + pos);
       pos = next;
       if (stop) break;
     }

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK, captureDeviceNames, interfaceExists, netdevType } from './interfaces.js';
 import { LiveCaptureError, errorText, filterError, loadPcapBinding, type NativeSession, type NativeStats, type PcapBinding } from './pcap-native.js';
-import { LinkType, MAX_SNAPLEN, type Frame, type FrameSink } from './types.js';
+import { BufferFrame, LinkType, MAX_SNAPLEN, type Frame, type FrameSink } from './types.js';
 
 export { LiveCaptureError, type LiveErrorCode } from './pcap-native.js';
 
@@ -212,6 +212,7 @@ class LibpcapCapture implements LiveCapture {
   // The binding copies every packet into `buf` and its header into `header`.
   private readonly buf: Buffer;
   private readonly bytes: Uint8Array;
+  private readonly view: DataView;
   private readonly header = Buffer.alloc(16);
 
   constructor(
@@ -222,6 +223,7 @@ class LibpcapCapture implements LiveCapture {
     this.iface = settings.iface;
     this.buf = Buffer.alloc(settings.snaplen);
     this.bytes = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
     this.ended = new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -260,14 +262,8 @@ class LibpcapCapture implements LiveCapture {
   private readonly onPacket = (): void => {
     if (!this.open) return;
     const h = this.header;
-    const frame: Frame = {
-      ts: u32(h, 0) + u32(h, 4) / 1e6,
-      linkType: this.linkType,
-      data: this.bytes.subarray(0, Math.min(u32(h, 8), this.bytes.length)),
-      origLen: u32(h, 12),
-      record: ++this.frames,
-      offset: -1,
-    };
+    const caplen = Math.min(u32(h, 8), this.bytes.length);
+    const frame = new BufferFrame(u32(h, 0) + u32(h, 4) / 1e6, this.linkType, this.bytes, this.view, 0, caplen, u32(h, 12), ++this.frames, -1);
     try {
       this.onFrame(frame);
     } catch (e) {

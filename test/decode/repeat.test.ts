@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../bench/generate.js';
 import { readCapture } from '../../src/capture/file.js';
-import { LinkType, type Frame } from '../../src/capture/types.js';
+import { BufferFrame, LinkType, type Frame } from '../../src/capture/types.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/repeat.js';
 import { arpFrame, encodeLink, makeFrame, naFrame, vrrpFrame } from '../support/encode.js';
@@ -121,6 +121,37 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
     }
     // Every change, padding included, is decoded afresh.
     expect(repeats).toBe(0);
+  });
+
+  /** The frame as a capture source hands it over: a window at `at` in a bigger buffer with other bytes around it. */
+  function windowed(frame: Frame, bytes: Uint8Array, at: number, ts: number, record: number): BufferFrame {
+    const buffer = new Uint8Array(at + bytes.length + 5).fill(0xa5);
+    buffer.set(bytes, at);
+    const view = new DataView(buffer.buffer);
+    return new BufferFrame(ts, frame.linkType, buffer, view, at, at + bytes.length, bytes.length, record, -1);
+  }
+
+  it.each([
+    ['VRRPv2 with a password', v2],
+    ['VRRPv3 over IPv6 with two addresses', v3v6],
+    ['gratuitous ARP', arp],
+    ['VRRPv2 in a VLAN', vlan],
+  ])('%s in a capture buffer at any alignment: repeats found, any one byte changed decodes as decodeFrame says', (_name, frame) => {
+    for (const [first, second] of [[0, 1], [1, 2], [2, 3], [3, 0], [5, 8]]) {
+      const decoder = new Decoder();
+      decoder.decode(windowed(frame, frame.data, first, 1, 1));
+      const again = windowed(frame, frame.data, second, 2, 2);
+      expect(decoder.decode(again)).toEqual(decodeFrame(again));
+      expect(decoder.repeats).toBe(1);
+      for (let i = 0; i < frame.data.length; i++) {
+        const changed = frame.data.slice();
+        changed[i] ^= 0x41;
+        const next = windowed(frame, changed, second, 3, 3);
+        expect(decoder.decode(next), `at ${first}/${second}: byte ${i}`).toEqual(decodeFrame(next));
+        // Back to the remembered frame so the next change is judged against it again.
+        decoder.decode(windowed(frame, frame.data, first, 4, 4));
+      }
+    }
   });
 
   it('the same frame again is answered from memory, at its own time and record number', () => {
