@@ -70,10 +70,11 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
   const pipeline = new Pipeline(o, out);
   let error: CaptureError | null = null;
   try {
+    // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record).
     await readCapture(file, (f) => {
       pipeline.frame(f);
       return !pipeline.done;
-    });
+    }, { reuseFrame: true });
   } catch (err) {
     error = asInputError(err, file);
   }

@@ -52,6 +52,13 @@ interface Router {
   counts: Record<'badChecksum' | 'badTtl' | 'malformed' | 'vmacMismatch' | 'truncated', number>;
   /** Per-router once-only alerts already raised (kind -> the alert, whose count we keep updating). */
   raised: Map<AlertKind, Alert>;
+  /**
+   * The last advert from this router (null after a resignation or a truncated one, which take the
+   * full path every time). The pipeline's decoder hands over the same packet object for a repeated
+   * frame, so an identical advert is recognised by identity and nothing is copied from it again
+   * (see repeatAdvert).
+   */
+  lastPkt: VrrpPacket | null;
 }
 
 interface MasterSpell {
@@ -147,6 +154,8 @@ export class Analyzer {
   garpUnjudged = false;
   /** Alerts fired, most recent last (bounded), for snapshots. */
   private readonly recentAlerts: Alert[] = [];
+  /** Adverts handled by their timing alone (see repeatAdvert), for the benchmark and tests. */
+  repeatedAdverts = 0;
   readonly totals = { packets: 0, vrrp: 0, carp: 0, arp: 0, na: 0, icmpErrors: 0, group: 0, malformed: 0, other: 0, truncated: 0 };
   /** Multicast group -> member address -> membership (from IGMP / MLD reports and leaves). Bounded. */
   private readonly groups = new Map<string, Map<string, Membership>>();
@@ -217,6 +226,12 @@ export class Analyzer {
 
   private onVrrp(pkt: VrrpPacket): void {
     const family = pkt.ip.family;
+    const seen = this.vrBySlot[vrSlot(family, pkt.vrid)];
+    const last = seen === undefined ? null : seen.lastRouter;
+    if (last !== null && last.lastPkt === pkt) {
+      this.repeatAdvert(seen!, last, pkt);
+      return;
+    }
     if (pkt.truncated) this.totals.truncated++;
     if (pkt.problems.length !== 0 && pkt.problems.some((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')) {
       const why = pkt.problems.find((p) => p.id === 'malformed' || p.id === 'bad-version' || p.id === 'bad-type')!;
@@ -249,6 +264,33 @@ export class Analyzer {
       this.onMasterAdvert(vr, r, pkt.ts);
     }
     this.checkPeerConfig(vr, pkt.ts);
+    r.lastPkt = !pkt.truncated && pkt.priority !== 0 ? pkt : null;
+  }
+
+  /**
+   * `pkt` again from the router that sent it last (see Router.lastPkt): every field router() would
+   * copy from it is already the router's, so only its time is taken; the checks run as for any
+   * advert (they count per packet). test/analyze/repeat-advert.test.ts holds the two paths equal.
+   */
+  private repeatAdvert(vr: VirtualRouter, r: Router, pkt: VrrpPacket): void {
+    const ts = pkt.ts;
+    this.repeatedAdverts++;
+    vr.lastAdvertTs = ts;
+    this.advertTime(r, ts);
+    r.adverts++;
+    this.checkPacketProblems(vr, r, pkt);
+    this.checkRouterOnce(vr, r, pkt);
+    this.onMasterAdvert(vr, r, ts);
+    this.checkPeerConfig(vr, ts);
+  }
+
+  /** A known router advertised at `ts`: the gap joins its interval statistics if it was within a run. */
+  private advertTime(r: Router, ts: number): void {
+    // Only gaps within a run of adverts: a router silent for three of its intervals was a backup
+    // (or down) meanwhile, and that silence is no advertisement interval (missed-advert tells it).
+    const gapMs = (ts - r.lastSeenTs) * 1000;
+    if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
+    r.lastSeenTs = ts;
   }
 
   private knownRouter(vr: VirtualRouter, src: string): Router | undefined {
@@ -284,15 +326,12 @@ export class Analyzer {
         intervals: new IntervalStats(),
         counts: { badChecksum: 0, badTtl: 0, malformed: 0, vmacMismatch: 0, truncated: 0 },
         raised: new Map(),
+        lastPkt: null,
       };
       vr.routers.set(r.src, r);
       this.indexAddrs(vr, r.addrs);
     } else {
-      // Only gaps within a run of adverts: a router silent for three of its intervals was a backup
-      // (or down) meanwhile, and that silence is no advertisement interval (missed-advert tells it).
-      const gapMs = (ts - r.lastSeenTs) * 1000;
-      if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
-      r.lastSeenTs = ts;
+      this.advertTime(r, ts);
       if (pkt.priority !== r.priority) {
         r.priorityHistory.push({ ts, priority: pkt.priority });
         if (r.priorityHistory.length > PRIORITY_HISTORY) r.priorityHistory.shift();
@@ -981,7 +1020,7 @@ export class Analyzer {
 
   private virtualRouter(family: Family, vrid: number): VirtualRouter {
     // Looked up per advert: an array slot, not a key string built and hashed every time.
-    const slot = family === 'ipv4' ? vrid : 256 + vrid;
+    const slot = vrSlot(family, vrid);
     const cached = this.vrBySlot[slot];
     if (cached !== undefined) return cached;
     const key = `${family}/${vrid}`;
@@ -1181,6 +1220,11 @@ function vridState(vr: VirtualRouter, open: Alert[]): VridState {
   if (!vr.master) return 'no-master';
   if (open.some((a) => a.severity !== 'info')) return 'warning';
   return 'ok';
+}
+
+/** Index of a virtual router in Analyzer.vrBySlot: IPv4 VRIDs 0-255, IPv6 256-511. */
+function vrSlot(family: Family, vrid: number): number {
+  return family === 'ipv4' ? vrid : 256 + vrid;
 }
 
 /** The condition is open; no hash lookup in the usual case of a virtual router with none open. */

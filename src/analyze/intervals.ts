@@ -22,7 +22,8 @@ export class IntervalStats {
   private sumMs = 0;
   minMs = Infinity;
   maxMs = -Infinity;
-  lastMs: number | null = null;
+  /** Meaningful once count > 0. A number, never null: a field that held null boxed every sample written to it. */
+  private lastMs = 0;
 
   add(ms: number): void {
     this.ring[this.next] = ms;
@@ -36,8 +37,12 @@ export class IntervalStats {
 
   /** Recent samples, oldest first. */
   recent(): number[] {
+    return Array.from(this.recentSamples());
+  }
+
+  private recentSamples(): Float64Array {
     const n = Math.min(this.count, INTERVAL_SAMPLES);
-    const out: number[] = new Array(n);
+    const out = new Float64Array(n);
     const start = this.count > INTERVAL_SAMPLES ? this.next : 0;
     for (let i = 0; i < n; i++) out[i] = this.ring[(start + i) % INTERVAL_SAMPLES];
     return out;
@@ -47,7 +52,8 @@ export class IntervalStats {
     if (this.count === 0) {
       return { count: 0, meanMs: null, p50Ms: null, p99Ms: null, minMs: null, maxMs: null, jitterMs: null, lastMs: null };
     }
-    const samples = this.recent().sort((a, b) => a - b);
+    // A typed array sorts numerically with no comparator (a comparator allocated a number per call).
+    const samples = this.recentSamples().sort();
     const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
     const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
     const variance = samples.reduce((a, b) => a + (b - mean) * (b - mean), 0) / samples.length;
@@ -59,7 +65,7 @@ export class IntervalStats {
       minMs: round1(this.minMs),
       maxMs: round1(this.maxMs),
       jitterMs: round1(Math.sqrt(variance)),
-      lastMs: this.lastMs === null ? null : round1(this.lastMs),
+      lastMs: round1(this.lastMs),
     };
   }
 }

@@ -23,27 +23,42 @@ export interface Frame {
  * private, so `{ ...frame, data: frame.data.slice() }` is a plain Frame holding a copy.
  */
 export class BufferFrame implements Frame {
-  readonly #buffer: Uint8Array;
-  readonly #view: DataView;
-  readonly #start: number;
-  readonly #end: number;
+  #buffer: Uint8Array;
+  #view: DataView;
+  #start: number;
+  #end: number;
   #data: Uint8Array | null = null;
 
   constructor(
-    readonly ts: number,
-    readonly linkType: number,
+    public ts: number,
+    public linkType: number,
     buffer: Uint8Array,
     view: DataView,
     start: number,
     end: number,
-    readonly origLen: number,
-    readonly record: number,
-    readonly offset: number,
+    public origLen: number,
+    public record: number,
+    public offset: number,
   ) {
     this.#buffer = buffer;
     this.#view = view;
     this.#start = start;
     this.#end = end;
+  }
+
+  /** Makes this object the next frame (for a source whose consumer keeps nothing of a frame: see ReadOptions.reuseFrame). */
+  refill(ts: number, linkType: number, buffer: Uint8Array, view: DataView, start: number, end: number, origLen: number, record: number, offset: number): this {
+    this.ts = ts;
+    this.linkType = linkType;
+    this.origLen = origLen;
+    this.record = record;
+    this.offset = offset;
+    this.#buffer = buffer;
+    this.#view = view;
+    this.#start = start;
+    this.#end = end;
+    this.#data = null;
+    return this;
   }
 
   get data(): Uint8Array {

@@ -91,6 +91,25 @@ describe('chunk boundaries', () => {
     expect(seen[2].constructor).toBe(Uint8Array);
   });
 
+  it('with reuseFrame, refills one frame object: each delivery reads as a fresh frame would', () => {
+    for (const [name, bytes] of samples) {
+      const fresh: Frame[] = [];
+      new CaptureParser((f) => void fresh.push({ ...f, data: f.data.slice() })).push(bytes);
+      const objects = new Set<Frame>();
+      const reused: Frame[] = [];
+      // Tiny chunks: frames come from the carry buffer and from chunks in turn.
+      const parser = new CaptureParser((f) => {
+        objects.add(f);
+        reused.push({ ...f, data: f.data.slice() });
+      }, { reuseFrame: true });
+      for (let at = 0; at < bytes.length; at += 7) parser.push(bytes.subarray(at, at + 7));
+      parser.end();
+      expect(reused, name).toEqual(fresh);
+      expect(fresh.length, name).toBeGreaterThan(3);
+      expect(objects.size, name).toBe(1);
+    }
+  });
+
   it('never holds more than one record when fed a long file in small chunks', () => {
     // 16 MB of 1016-byte records through 64 KiB chunks that cut them anywhere: between pushes the
     // parser keeps only its carry buffer, one record at most.
