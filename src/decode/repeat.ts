@@ -23,29 +23,36 @@ import type { Packet } from './types.js';
 const SLOT_BITS = 12;
 const SLOTS = 1 << SLOT_BITS;
 /**
- * Bytes kept per remembered frame; longer frames are decoded every time. An advert with one
- * address is 60 bytes (IPv4) or 86 (IPv6), an ARP 60, a neighbor advertisement 86-90.
+ * A slot is 32 words (128 bytes, two cache lines): its key, length and link type, IPv4 sum, last
+ * use, then the frame. Everything a lookup reads lies together: with separate arrays per field a
+ * repeat touched seven cache lines, which the capture streaming through the cache kept evicting.
  */
-const SLOT_BYTES = 128;
-
+const SLOT_WORDS = 32;
+const KEY = 0;
+/** Frame length | link type << 8 (the decoder takes only link types below 2^23: Ethernet, SLL, SLL2). */
+const META = 1;
+/** IPv4: ones' complement sum of identification and header checksum; -1 for other frames. */
+const ID_SUM = 2;
+/** When the slot was last filled or answered from (a count of those events; it may wrap, which only blurs one eviction choice), to pick the way to replace. */
+const USED = 3;
+const HEADER_WORDS = 4;
+/**
+ * Bytes kept per remembered frame; longer frames are decoded every time. An advert with one
+ * address is 60 bytes (IPv4) or 86 (IPv6), with three IPv6 addresses 110; an ARP 60, a neighbor
+ * advertisement 86-90.
+ */
+const SLOT_BYTES = (SLOT_WORDS - HEADER_WORDS) * 4;
 
 /** decodeFrame with a memory of recent frames; see the top of this file. One per capture source. */
 export class Decoder {
   private readonly kept: (Packet | undefined)[] = new Array<Packet | undefined>(SLOTS).fill(undefined);
   /**
-   * The remembered frames, SLOT_BYTES apart, as words of 4 bytes (see masked()) with the IPv4
-   * identification and header checksum masked out: compared a word at a time, read with the
-   * source's DataView (one load each; assembling words from bytes took 1.5 times as long).
+   * The slots (see SLOT_WORDS). The remembered frame is kept as words of 4 bytes (see masked())
+   * with the IPv4 identification and header checksum masked out: compared a word at a time, read
+   * with the source's DataView (one load each; assembling words from bytes took 1.5 times as long).
    */
-  private readonly words = new Int32Array((SLOTS * SLOT_BYTES) / 4);
-  private readonly lengths = new Int32Array(SLOTS);
-  private readonly linkTypes = new Int32Array(SLOTS);
-  private readonly keys = new Int32Array(SLOTS);
-  /** When each slot was last filled or answered from (a count of those events), to pick the way to replace. */
-  private readonly used = new Float64Array(SLOTS);
+  private readonly slots = new Int32Array(SLOTS * SLOT_WORDS);
   private clock = 0;
-  /** IPv4: ones' complement sum of identification and header checksum; -1 for other frames. */
-  private readonly idSums = new Int32Array(SLOTS);
   /** Frames answered from memory (for the benchmark). */
   repeats = 0;
 
@@ -109,54 +116,56 @@ export class Decoder {
     }
     // Two ways per set: senders whose keys land in one slot no longer evict each other every time.
     const first = (Math.imul(key, 0x9e3779b1) >>> (32 - SLOT_BITS)) & ~1;
-    const kept = this.keys;
-    if (kept[first] === key && this.matches(first, frame.linkType, b, view, s, len, n, idSum)) return this.repeat(first, frame);
-    if (kept[first + 1] === key && this.matches(first + 1, frame.linkType, b, view, s, len, n, idSum)) return this.repeat(first + 1, frame);
-    return this.remember(frame, b, view, s, len, key, first, n, idSum);
+    const meta = len | (frame.linkType << 8);
+    if (this.matches(first, key, meta, b, view, s, len, n, idSum)) return this.repeat(first, frame);
+    if (this.matches(first + 1, key, meta, b, view, s, len, n, idSum)) return this.repeat(first + 1, frame);
+    return this.remember(frame, b, view, s, len, key, meta, first, n, idSum);
   }
 
   /** Decodes the frame and keeps it in one of the two ways from `first` if it is a kind that repeats. */
-  private remember(frame: Frame, b: Uint8Array, view: DataView, s: number, len: number, key: number, first: number, n: number, idSum: number): Packet {
+  private remember(frame: Frame, b: Uint8Array, view: DataView, s: number, len: number, key: number, meta: number, first: number, n: number, idSum: number): Packet {
     const pkt = decodeFrame(frame);
     // Ordinary ARP between hosts seldom repeats before its slot is taken: remembering it evicted
     // adverts and turned every kept packet into old-generation garbage (peak RSS +25 MB).
     if (pkt.kind === 'vrrp' || pkt.kind === 'na' || (pkt.kind === 'arp' && pkt.gratuitous)) {
       // The sender's old entry if it has one (its advert changed), else the way used longer ago.
-      const slot = this.keys[first] === key ? first
-        : this.keys[first + 1] === key ? first + 1
-        : this.used[first] <= this.used[first + 1] ? first : first + 1;
-      const words = this.words;
-      const w = (slot * SLOT_BYTES) / 4;
+      const slots = this.slots;
+      const a = first * SLOT_WORDS;
+      const z = a + SLOT_WORDS;
+      const slot = slots[a + KEY] === key ? first
+        : slots[z + KEY] === key ? first + 1
+        : ((slots[a + USED] - slots[z + USED]) | 0) <= 0 ? first : first + 1;
+      const at = slot * SLOT_WORDS;
+      const w = at + HEADER_WORDS;
       const full = len >> 2;
       const id = idSum >= 0 ? n + 4 : -8;
-      for (let k = 0; k < full; k++) words[w + k] = masked(view.getInt32(s + 4 * k, true), k, id);
-      if ((len & 3) !== 0) words[w + full] = masked(tailWord(b, s, len), full, id);
+      for (let k = 0; k < full; k++) slots[w + k] = masked(view.getInt32(s + 4 * k, true), k, id);
+      if ((len & 3) !== 0) slots[w + full] = masked(tailWord(b, s, len), full, id);
       this.kept[slot] = pkt;
-      this.keys[slot] = key;
-      this.lengths[slot] = len;
-      this.linkTypes[slot] = frame.linkType;
-      this.idSums[slot] = idSum;
-      this.used[slot] = ++this.clock;
+      slots[at + KEY] = key;
+      slots[at + META] = meta;
+      slots[at + ID_SUM] = idSum;
+      slots[at + USED] = this.clock = (this.clock + 1) | 0;
     }
     return pkt;
   }
 
   /** The frame is the one kept in `slot`, but for the IPv4 identification and header checksum. */
-  private matches(slot: number, linkType: number, b: Uint8Array, view: DataView, s: number, len: number, n: number, idSum: number): boolean {
-    if (this.kept[slot] === undefined || this.lengths[slot] !== len || this.linkTypes[slot] !== linkType || this.idSums[slot] !== idSum) {
-      return false;
-    }
-    const words = this.words;
-    const w = (slot * SLOT_BYTES) / 4;
+  private matches(slot: number, key: number, meta: number, b: Uint8Array, view: DataView, s: number, len: number, n: number, idSum: number): boolean {
+    const slots = this.slots;
+    const at = slot * SLOT_WORDS;
+    // An empty slot has meta 0, which no frame has (its length is at least 18).
+    if (slots[at + KEY] !== key || slots[at + META] !== meta || slots[at + ID_SUM] !== idSum) return false;
+    const w = at + HEADER_WORDS;
     const full = len >> 2;
     const id = idSum >= 0 ? n + 4 : -8;
-    for (let k = 0; k < full; k++) if (masked(view.getInt32(s + 4 * k, true), k, id) !== words[w + k]) return false;
-    return (len & 3) === 0 || masked(tailWord(b, s, len), full, id) === words[w + full];
+    for (let k = 0; k < full; k++) if (masked(view.getInt32(s + 4 * k, true), k, id) !== slots[w + k]) return false;
+    return (len & 3) === 0 || masked(tailWord(b, s, len), full, id) === slots[w + full];
   }
 
   private repeat(slot: number, frame: Frame): Packet {
     this.repeats++;
-    this.used[slot] = ++this.clock;
+    this.slots[slot * SLOT_WORDS + USED] = this.clock = (this.clock + 1) | 0;
     const pkt = this.kept[slot]!;
     pkt.ts = frame.ts;
     pkt.record = frame.record;
