@@ -55,8 +55,12 @@ export class IntervalStats {
     // A typed array sorts numerically with no comparator (a comparator allocated a number per call).
     const samples = this.recentSamples().sort();
     const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-    const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-    const variance = samples.reduce((a, b) => a + (b - mean) * (b - mean), 0) / samples.length;
+    let sum = 0;
+    for (const x of samples) sum += x;
+    const mean = sum / samples.length;
+    let squares = 0;
+    for (const x of samples) squares += (x - mean) * (x - mean);
+    const variance = squares / samples.length;
     return {
       count: this.count,
       meanMs: round1(this.sumMs / this.count),

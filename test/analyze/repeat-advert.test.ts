@@ -4,15 +4,14 @@
 // shortcut never taken) must raise the same alerts in the same order and end with the same state.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../bench/generate.js';
 import { Analyzer, type AnalyzerOptions } from '../../src/analyze/analyzer.js';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/capture/types.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/repeat.js';
+import { withBenchCapture } from '../support/bench-capture.js';
 import { arpFrame, vrrpFrame, type IpSpec, type VrrpSpec } from '../support/encode.js';
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
@@ -60,15 +59,8 @@ describe('analyzer: an advert seen before, handled by its timing alone, gives th
   });
 
   it('the benchmark capture: 200,000 frames, 250 virtual routers, takeovers and preemptions', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrpscope-repeat-advert-'));
-    try {
-      const file = path.join(dir, 'bench.pcap');
-      generate(file, 200_000);
-      const r = await compareFile(file);
-      expect(r.repeated / r.adverts).toBeGreaterThan(0.8);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const r = await withBenchCapture(200_000, (file) => compareFile(file));
+    expect(r.repeated / r.adverts).toBeGreaterThan(0.8);
   });
 
   it('adverts that change and change back, with findings counted per packet, in every order', () => {

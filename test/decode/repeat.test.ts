@@ -2,14 +2,13 @@
 // on every frame of every capture we have and on every one-byte change of a remembered frame.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../bench/generate.js';
 import { readCapture } from '../../src/capture/file.js';
 import { BufferFrame, LinkType, type Frame } from '../../src/capture/types.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/repeat.js';
+import { withBenchCapture } from '../support/bench-capture.js';
 import { arpFrame, encodeLink, makeFrame, naFrame, vrrpFrame } from '../support/encode.js';
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
@@ -72,16 +71,9 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
   });
 
   it('on 200,000 frames of the benchmark capture (250 virtual routers, v2/v3, IPv4/IPv6, VMACs, ARP, NA)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrpscope-repeat-'));
-    try {
-      const file = path.join(dir, 'bench.pcap');
-      generate(file, 200_000);
-      const r = await compareFile(file);
-      expect(r.frames).toBe(200_000);
-      expect(r.repeats / r.frames).toBeGreaterThan(0.85);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const r = await withBenchCapture(200_000, compareFile);
+    expect(r.frames).toBe(200_000);
+    expect(r.repeats / r.frames).toBeGreaterThan(0.85);
   });
 
   const v2 = vrrpFrame({ vrrp: { version: 2, vrid: 7, priority: 100, addrs: ['192.0.2.7'], password: 'secret' } });
