@@ -261,9 +261,9 @@ export class Analyzer {
     if (pkt.priority === 0) {
       this.onResign(vr, r, pkt.ts);
     } else {
-      this.onMasterAdvert(vr, r, pkt.ts);
+      this.onMasterAdvert(vr, r, pkt);
     }
-    this.checkPeerConfig(vr, pkt.ts);
+    this.checkPeerConfig(vr, pkt);
     r.lastPkt = !pkt.truncated && pkt.priority !== 0 ? pkt : null;
   }
 
@@ -280,8 +280,8 @@ export class Analyzer {
     r.adverts++;
     this.checkPacketProblems(vr, r, pkt);
     this.checkRouterOnce(vr, r, pkt);
-    this.onMasterAdvert(vr, r, ts);
-    this.checkPeerConfig(vr, ts);
+    this.onMasterAdvert(vr, r, pkt);
+    this.checkPeerConfig(vr, pkt);
   }
 
   /** A known router advertised at `ts`: the gap joins its interval statistics if it was within a run. */
@@ -409,10 +409,13 @@ export class Analyzer {
     }
   }
 
-  private onMasterAdvert(vr: VirtualRouter, r: Router, ts: number): void {
+  // The per-advert methods take the packet rather than its time: a number passed to a method V8
+  // does not inline is boxed, which was most of what the analyzer allocated (60-100 bytes per advert).
+  private onMasterAdvert(vr: VirtualRouter, r: Router, pkt: VrrpPacket): void {
+    const ts = pkt.ts;
     const m = vr.master;
     if (m === r) {
-      this.closeCondition(vr, 'missed-advert', ts);
+      if (vr.conditions.size !== 0) this.closeCondition(vr, 'missed-advert', ts);
     } else if (m === null) {
       const prev = vr.lostMaster;
       if (prev && prev !== r) {
@@ -436,7 +439,7 @@ export class Analyzer {
       this.masterChange(vr, m, r, ts, 'preempted');
       vr.master = r;
     }
-    this.trackOverlap(vr, r, ts);
+    this.trackOverlap(vr, r, pkt);
     this.schedule(ts + missedAdvertAfterMs(r.intervalMs) / 1000);
   }
 
@@ -448,7 +451,7 @@ export class Analyzer {
    * hearing the master. Masters that hear each other's adverts re-arm their own timers, so their
    * intervals look irregular (see contentionWindowMs): that is not loss.
    */
-  private trackOverlap(vr: VirtualRouter, r: Router, ts: number): void {
+  private trackOverlap(vr: VirtualRouter, r: Router, pkt: VrrpPacket): void {
     vr.soloRun = vr.lastAdvertSrc === r.src ? vr.soloRun + 1 : 1;
     vr.lastAdvertSrc = r.src;
     if (!isOpen(vr, 'duplicate-master')) {
@@ -456,13 +459,21 @@ export class Analyzer {
       // Map, which gives it a new backing table every time (that table was most of what got
       // promoted to the old generation, and so most of the peak RSS).
       let n = 0;
-      if (vr.routers.size > 1) for (const x of vr.routers.values()) if (isContending(x, ts) && ++n === 2) break;
+      if (vr.routers.size > 1) for (const x of vr.routers.values()) if (isContending(x, pkt.ts) && ++n === 2) break;
       if (n < 2) {
         vr.overlapStartTs = null;
         if (vr.overlapAdverts.size !== 0) vr.overlapAdverts.clear();
         return;
       }
     }
+    this.trackContention(vr, r, pkt.ts);
+  }
+
+  /**
+   * trackOverlap once two or more routers contend. Apart because it makes closures: a function
+   * that does allocates their context on every call, even on the paths that never reach them.
+   */
+  private trackContention(vr: VirtualRouter, r: Router, ts: number): void {
     const active = this.activeAdvertisers(vr, ts);
     if (isOpen(vr, 'duplicate-master') && vr.soloRun >= SPLIT_BRAIN_RESOLVED_RUN && active.every((x) => x === r || outranks(r, x))) {
       // The highest-priority master advertises alone again: the others went back to backup. (A lower
@@ -629,8 +640,12 @@ export class Analyzer {
    * Configuration that peers must share (RFC 3768 §7.1 / keepalived): VIP list, auth, interval.
    * Backups are silent, so routers are compared across a presence window, not only at one instant.
    */
-  private checkPeerConfig(vr: VirtualRouter, ts: number): void {
-    if (vr.routers.size < 2) return;
+  private checkPeerConfig(vr: VirtualRouter, pkt: VrrpPacket): void {
+    if (vr.routers.size >= 2) this.comparePeers(vr, pkt.ts);
+  }
+
+  /** checkPeerConfig for a virtual router with two or more routers (apart for its closures: see trackContention). */
+  private comparePeers(vr: VirtualRouter, ts: number): void {
     const present: Router[] = [];
     for (const x of vr.routers.values()) if ((ts - x.lastSeenTs) * 1000 <= presenceWindowMs(x.intervalMs)) present.push(x);
     if (present.length < 2) return;
@@ -697,7 +712,15 @@ export class Analyzer {
     const vrs = this.vipIndex.get(addr);
     if (!vrs) return;
     const prev = this.claims.get(addr);
-    this.claims.set(addr, { mac, ts });
+    const prevMac = prev === undefined ? null : prev.mac;
+    const prevTs = prev === undefined ? 0 : prev.ts;
+    // Updated in place: a new object per claim lived until the address's next claim, long enough
+    // to be promoted, and then was old-generation garbage.
+    if (prev === undefined) this.claims.set(addr, { mac, ts });
+    else {
+      prev.mac = mac;
+      prev.ts = ts;
+    }
     for (const vr of vrs) {
       const mdiS = this.masterDownS(vr);
       // During a takeover the old master may still answer ARP while the new one announces itself.
@@ -729,9 +752,9 @@ export class Analyzer {
         continue;
       }
       // No live master to compare with: two different MACs within one Master_Down_Interval.
-      if (!prev || prev.mac === mac || prev.mac === vmac || ts - prev.ts > mdiS) continue;
-      if (this.routerByMac(vr, prev.mac) && claimer) continue;
-      this.vipConflict(vr, addr, prev.mac, mac, ts, mdiS,
+      if (prevMac === null || prevMac === mac || prevMac === vmac || ts - prevTs > mdiS) continue;
+      if (this.routerByMac(vr, prevMac) && claimer) continue;
+      this.vipConflict(vr, addr, prevMac, mac, ts, mdiS,
         `within ${fmtMs(mdiS * 1000)}: two hosts answer for it (split brain, or the address is also configured statically on another host)`);
     }
   }
@@ -912,7 +935,8 @@ export class Analyzer {
           this.checkGarp(vr, g.to, g.sinceTs, g.dueTs);
         } else next = Math.min(next, g.dueTs);
       }
-      for (const [src, h] of vr.pendingHidden) {
+      // Iterating a Map allocates even when it is empty: the size is checked first.
+      if (vr.pendingHidden.size !== 0) for (const [src, h] of vr.pendingHidden) {
         if (h.dueTs > now) {
           next = Math.min(next, h.dueTs);
           continue;
@@ -924,7 +948,7 @@ export class Analyzer {
           this.hiddenMaster(vr, master!, h.claimer, h.addr, h.mac, h.dueTs);
         }
       }
-      for (const [key, c] of vr.conditions) {
+      if (vr.conditions.size !== 0) for (const [key, c] of vr.conditions) {
         if (c.untilTs === null) continue;
         if (c.untilTs <= now) this.closeCondition(vr, key, c.untilTs);
         else next = Math.min(next, c.untilTs);

@@ -37,7 +37,10 @@ export class IntervalStats {
 
   /** Recent samples, oldest first. */
   recent(): number[] {
-    return Array.from(this.recentSamples());
+    const samples = this.recentSamples();
+    const out: number[] = new Array<number>(samples.length);
+    for (let i = 0; i < samples.length; i++) out[i] = samples[i];
+    return out;
   }
 
   private recentSamples(): Float64Array {
@@ -55,11 +58,12 @@ export class IntervalStats {
     // A typed array sorts numerically with no comparator (a comparator allocated a number per call).
     const samples = this.recentSamples().sort();
     const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+    // Indexed loops: for-of over a typed array boxed every sample.
     let sum = 0;
-    for (const x of samples) sum += x;
+    for (let i = 0; i < samples.length; i++) sum += samples[i];
     const mean = sum / samples.length;
     let squares = 0;
-    for (const x of samples) squares += (x - mean) * (x - mean);
+    for (let i = 0; i < samples.length; i++) squares += (samples[i] - mean) * (samples[i] - mean);
     const variance = squares / samples.length;
     return {
       count: this.count,

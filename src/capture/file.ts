@@ -44,8 +44,11 @@ export interface ParseContext {
   /** Frames delivered so far; the next record's number is frames + 1. */
   readonly frames: number;
   trimmedFrames: number;
-  /** Hands the frame in bytes[start, end) to the sink (`view` is a DataView on `bytes`); true when the reader must stop now. */
-  deliver(ts: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean;
+  /**
+   * Hands the frame in bytes[start, end) to the sink (`view` is a DataView on `bytes`), captured at
+   * `seconds` + `micros` µs (see BufferFrame); true when the reader must stop now.
+   */
+  deliver(seconds: number, micros: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean;
   addLinkType(linkType: number): void;
   fail(message: string, record: number, offset: number): CaptureError;
 }
@@ -165,11 +168,11 @@ export class CaptureParser implements ParseContext {
     };
   }
 
-  deliver(ts: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean {
+  deliver(seconds: number, micros: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean {
     const record = ++this.frames;
-    const frame = !this.reuseFrame ? new BufferFrame(ts, linkType, bytes, view, start, end, origLen, record, offset)
-      : this.reused === null ? (this.reused = new BufferFrame(ts, linkType, bytes, view, start, end, origLen, record, offset))
-      : this.reused.refill(ts, linkType, bytes, view, start, end, origLen, record, offset);
+    const frame = !this.reuseFrame ? new BufferFrame(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset)
+      : this.reused === null ? (this.reused = new BufferFrame(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset))
+      : this.reused.refill(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset);
     if (this.sink(frame) === false || record >= this.maxFrames) {
       this.stopped = true;
     }
@@ -314,8 +317,7 @@ class PcapRecords implements FormatReader {
       const micros = nanos ? Math.round(fraction / 1000) : fraction;
       const origLen = view.getUint32(pos + 12, littleEndian);
       const start = pos + recordHeader;
-      // One division of the exact integer count gives the double nearest the true time.
-      const stop = ctx.deliver((seconds * 1e6 + micros) / 1e6, linkType, bytes, view, start, start + kept, origLen, base + pos);
+      const stop = ctx.deliver(seconds, micros, linkType, bytes, view, start, start + kept, origLen, base + pos);
       pos = next;
       if (stop) break;
     }

@@ -263,7 +263,7 @@ class LibpcapCapture implements LiveCapture {
     if (!this.open) return;
     const h = this.header;
     const caplen = Math.min(u32(h, 8), this.bytes.length);
-    const frame = new BufferFrame(u32(h, 0) + u32(h, 4) / 1e6, this.linkType, this.bytes, this.view, 0, caplen, u32(h, 12), ++this.frames, -1);
+    const frame = new BufferFrame(u32(h, 0), u32(h, 4), this.linkType, this.bytes, this.view, 0, caplen, u32(h, 12), ++this.frames, -1);
     try {
       this.onFrame(frame);
     } catch (e) {

@@ -252,7 +252,7 @@ export class PcapngBlocks implements FormatReader {
     }
     const ts = timestamp(iface, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le));
     const start = pos + 28;
-    return this.ctx.deliver(ts, iface.linkType, bytes, view, start, start + this.keep(caplen, iface), view.getUint32(pos + 24, le), offset);
+    return this.ctx.deliver(ts, 0, iface.linkType, bytes, view, start, start + this.keep(caplen, iface), view.getUint32(pos + 24, le), offset);
   }
 
   /**
@@ -263,7 +263,7 @@ export class PcapngBlocks implements FormatReader {
     const iface = this.interface(0, BlockType.SIMPLE_PACKET, offset);
     const origLen = view.getUint32(pos + 8, this.littleEndian);
     const caplen = Math.min(origLen, iface.snapLen, length - 16);
-    return this.ctx.deliver(0, iface.linkType, bytes, view, pos + 12, pos + 12 + caplen, origLen, offset);
+    return this.ctx.deliver(0, 0, iface.linkType, bytes, view, pos + 12, pos + 12 + caplen, origLen, offset);
   }
 
   private interface(id: number, type: number, offset: number): Interface {

@@ -120,7 +120,7 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
     const buffer = new Uint8Array(at + bytes.length + 5).fill(0xa5);
     buffer.set(bytes, at);
     const view = new DataView(buffer.buffer);
-    return new BufferFrame(ts, frame.linkType, buffer, view, at, at + bytes.length, bytes.length, record, -1);
+    return new BufferFrame(ts, 0, frame.linkType, buffer, view, at, at + bytes.length, bytes.length, record, -1);
   }
 
   it.each([
