@@ -52,6 +52,8 @@ export class Decoder {
    * with the source's DataView (one load each; assembling words from bytes took 1.5 times as long).
    */
   private readonly slots = new Int32Array(SLOTS * SLOT_WORDS);
+  /** The same memory as 8-byte numbers: most of a frame is compared 8 bytes at a time (see matches()). */
+  private readonly pairs = new Float64Array(this.slots.buffer);
   private clock = 0;
   /** Frames answered from memory (for the benchmark). */
   repeats = 0;
@@ -159,7 +161,30 @@ export class Decoder {
     const w = at + HEADER_WORDS;
     const full = len >> 2;
     const id = idSum >= 0 ? n + 4 : -8;
-    for (let k = 0; k < full; k++) if (masked(view.getInt32(s + 4 * k, true), k, id) !== slots[w + k]) return false;
+    // Two words at a time, read as one float64: half the loads and compares of a word loop. Equal
+    // numbers have equal bytes but for +0 and -0 (told apart by the high word); NaNs never compare
+    // equal, so a NaN pattern is compared as two words. The pairs holding the IPv4 identification
+    // and checksum are compared as masked words.
+    const pairs = this.pairs;
+    const p = w >> 1;
+    const maskedA = id >= 0 ? id >> 3 : -1;
+    const maskedB = id >= 0 ? (id + 6) >> 3 : -1;
+    const fullPairs = full >> 1;
+    for (let d = 0; d < fullPairs; d++) {
+      const k = 2 * d;
+      if (d === maskedA || d === maskedB) {
+        if (masked(view.getInt32(s + 4 * k, true), k, id) !== slots[w + k]) return false;
+        if (masked(view.getInt32(s + 4 * k + 4, true), k + 1, id) !== slots[w + k + 1]) return false;
+        continue;
+      }
+      const x = view.getFloat64(s + 4 * k, true);
+      if (x === pairs[p + d] ? x === 0 : x !== x) {
+        if (view.getInt32(s + 4 * k, true) !== slots[w + k] || view.getInt32(s + 4 * k + 4, true) !== slots[w + k + 1]) return false;
+      } else if (x !== pairs[p + d]) {
+        return false;
+      }
+    }
+    if ((full & 1) !== 0 && masked(view.getInt32(s + 4 * (full - 1), true), full - 1, id) !== slots[w + full - 1]) return false;
     return (len & 3) === 0 || masked(tailWord(b, s, len), full, id) === slots[w + full];
   }
 

@@ -146,6 +146,29 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
     }
   });
 
+  it('bytes that read as NaN or as -0 in the 8-byte comparison: repeats still found, changes still seen', () => {
+    // Broadcast destination then a source MAC starting f0:7f: bytes 0-7 are a NaN (which never
+    // equals itself); an all-zero pair (padding) differs from 00..80 only as -0 from +0.
+    const nan = arpFrame({
+      arp: { op: 1, senderMac: 'f0:7f:00:00:00:01', senderIp: '192.0.2.1', targetMac: '00:00:00:00:00:00', targetIp: '192.0.2.1' },
+      link: { kind: 'ethernet', src: 'f0:7f:00:00:00:01', dst: 'ff:ff:ff:ff:ff:ff' },
+    });
+    const pair0 = new DataView(nan.data.buffer, nan.data.byteOffset).getFloat64(0, true);
+    expect(Number.isNaN(pair0)).toBe(true);
+    const decoder = new Decoder();
+    decoder.decode(makeFrame(nan.linkType, nan.data.slice(), { ts: 1, record: 1 }));
+    expect(decoder.decode(makeFrame(nan.linkType, nan.data.slice(), { ts: 2, record: 2 })).ts).toBe(2);
+    expect(decoder.repeats).toBe(1);
+    for (const i of [0, 5, 6, 7, 48, 55, 56, 59]) {
+      const changed = nan.data.slice();
+      changed[i] ^= 0x80;
+      const next = makeFrame(nan.linkType, changed, { ts: 3, record: 3 });
+      expect(decoder.decode(next), `byte ${i}`).toEqual(decodeFrame(next));
+      expect(decoder.repeats, `byte ${i}`).toBe(1);
+      decoder.decode(makeFrame(nan.linkType, nan.data.slice(), { ts: 4, record: 4 }));
+    }
+  });
+
   it('the same frame again is answered from memory, at its own time and record number', () => {
     const decoder = new Decoder();
     for (const frame of [v2, v3v6, arp, na, vlan, sll2]) {
