@@ -641,14 +641,17 @@ export class Analyzer {
    * Backups are silent, so routers are compared across a presence window, not only at one instant.
    */
   private checkPeerConfig(vr: VirtualRouter, pkt: VrrpPacket): void {
-    if (vr.routers.size >= 2) this.comparePeers(vr, pkt.ts);
+    if (vr.routers.size < 2) return;
+    // Usually the backup has been silent for longer than the window: counted, nothing allocated.
+    let n = 0;
+    for (const x of vr.routers.values()) if (isPresent(x, pkt.ts) && ++n === 2) break;
+    if (n === 2) this.comparePeers(vr, pkt.ts);
   }
 
-  /** checkPeerConfig for a virtual router with two or more routers (apart for its closures: see trackContention). */
+  /** checkPeerConfig once two or more routers are present (apart for its closures: see trackContention). */
   private comparePeers(vr: VirtualRouter, ts: number): void {
     const present: Router[] = [];
-    for (const x of vr.routers.values()) if ((ts - x.lastSeenTs) * 1000 <= presenceWindowMs(x.intervalMs)) present.push(x);
-    if (present.length < 2) return;
+    for (const x of vr.routers.values()) if (isPresent(x, ts)) present.push(x);
     const until = ts + presenceWindowMs(Math.max(...present.map((x) => x.intervalMs))) / 1000;
 
     this.peerCondition(vr, 'vrid-clash', present, (x) => x.addrsKey, until, ts, (groups) =>
@@ -1254,6 +1257,11 @@ function vrSlot(family: Family, vrid: number): number {
 /** The condition is open; no hash lookup in the usual case of a virtual router with none open. */
 function isOpen(vr: VirtualRouter, key: string): boolean {
   return vr.conditions.size !== 0 && vr.conditions.has(key);
+}
+
+/** Heard recently enough to compare its configuration with its peers' (see presenceWindowMs). */
+function isPresent(x: Router, ts: number): boolean {
+  return (ts - x.lastSeenTs) * 1000 <= presenceWindowMs(x.intervalMs);
 }
 
 /** Advertising with non-zero priority recently enough to count as one of several masters. */

@@ -43,20 +43,21 @@ export class IntervalStats {
     return out;
   }
 
-  private recentSamples(): Float64Array {
+  /** The recent samples, oldest first, in `into` (a view of it is returned). */
+  private recentSamples(into: Float64Array = new Float64Array(INTERVAL_SAMPLES)): Float64Array {
     const n = Math.min(this.count, INTERVAL_SAMPLES);
-    const out = new Float64Array(n);
     const start = this.count > INTERVAL_SAMPLES ? this.next : 0;
-    for (let i = 0; i < n; i++) out[i] = this.ring[(start + i) % INTERVAL_SAMPLES];
-    return out;
+    for (let i = 0; i < n; i++) into[i] = this.ring[(start + i) % INTERVAL_SAMPLES];
+    return into.subarray(0, n);
   }
 
   summary(): IntervalSummary {
     if (this.count === 0) {
       return { count: 0, meanMs: null, p50Ms: null, p99Ms: null, minMs: null, maxMs: null, jitterMs: null, lastMs: null };
     }
-    // A typed array sorts numerically with no comparator (a comparator allocated a number per call).
-    const samples = this.recentSamples().sort();
+    // Sorted in place in shared space: a comparator boxed a number per call, and a typed array's own
+    // sort() copies its elements into boxed numbers (10 KB per router, at the end of every run).
+    const samples = sortInPlace(this.recentSamples(scratch));
     const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
     // Indexed loops: for-of over a typed array boxed every sample.
     let sum = 0;
@@ -76,6 +77,35 @@ export class IntervalStats {
       lastMs: round1(this.lastMs),
     };
   }
+}
+
+/** Sorting space for summary(), shared: a summary of every router at the end of a run allocated a copy each. */
+const scratch = new Float64Array(INTERVAL_SAMPLES);
+
+/** Heapsort, ascending, allocating nothing. */
+export function sortInPlace(a: Float64Array): Float64Array {
+  const n = a.length;
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(a, i, n);
+  for (let end = n - 1; end > 0; end--) {
+    const top = a[0];
+    a[0] = a[end];
+    a[end] = top;
+    siftDown(a, 0, end);
+  }
+  return a;
+}
+
+function siftDown(a: Float64Array, i: number, n: number): void {
+  const x = a[i];
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && a[child + 1] > a[child]) child++;
+    if (a[child] <= x) break;
+    a[i] = a[child];
+    i = child;
+  }
+  a[i] = x;
 }
 
 function round1(x: number): number {
