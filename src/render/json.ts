@@ -319,37 +319,51 @@ function keptVrrpRest(p: VrrpPacket): KeptText {
 }
 
 const VRRP_HEAD = '{"type":"vrrp","ts":';
+const ARP_HEAD = '{"type":"arp","ts":';
 const RECORD_KEY = ',"record":';
 
 /**
  * Writes packetJsonLine(p) to `out` (nothing for packets we do not report). An advert goes out
- * as bytes: the head, its time and record number, then the bytes kept for its source.
+ * as bytes: the head, its time and record number, then the bytes kept for its source; an ARP
+ * packet as bytes written field by field (no string built for it).
  */
 export function writePacketJson(out: Output, p: Packet): void {
-  if (p.kind === 'vrrp' && p.ts >= 0 && p.ts < 2 ** 33 && Number.isSafeInteger(p.record) && p.record >= 0) {
-    const micros = Math.round(p.ts * 1e6);
-    // jsonTs's digits: whole seconds, then the microseconds without trailing zeros.
-    if (micros / 1e6 === p.ts) {
-      const rest = keptVrrpRest(p);
-      const bytes = keptBytes(rest);
+  if ((p.kind === 'vrrp' || p.kind === 'arp') && digitsFit(p)) {
+    if (p.kind === 'vrrp') {
+      const bytes = keptBytes(keptVrrpRest(p));
       // head 20 + seconds <= 11 + "." + 6 + key 10 + record <= 16
       if (out.begin(64 + bytes.length)) {
-        const second = Math.floor(micros / 1e6);
-        let frac = micros - second * 1e6;
-        out.putAscii(VRRP_HEAD);
-        out.putInt(second);
-        if (frac !== 0) {
-          let width = 6;
-          while (frac % 10 === 0) {
-            frac /= 10;
-            width--;
-          }
-          out.putAscii('.');
-          out.putDigits(frac, width);
-        }
-        out.putAscii(RECORD_KEY);
-        out.putInt(p.record);
+        putHead(out, VRRP_HEAD, p);
         out.putBytes(bytes);
+        out.endLine();
+        return;
+      }
+      if (out.closed) return;
+    } else if (p.link.vlans.length === 0 && p.problems.length === 0 && (p.op === 1 || p.op === 2)) {
+      const l = p.link;
+      // The fixed text is under 200 bytes and each number under 20 digits; the rest is the strings.
+      const max = 256 + (l.srcMac?.length ?? 0) + (l.dstMac?.length ?? 0) +
+        2 * (p.senderIp.length + p.targetIp.length) + p.senderMac.length + p.targetMac.length;
+      if (out.begin(max)) {
+        // Addresses and MACs are ASCII as the decoders format them: written as they are.
+        putHead(out, ARP_HEAD, p);
+        out.putAscii(',"srcMac":');
+        putPlainOrNull(out, l.srcMac);
+        out.putAscii(',"dstMac":');
+        putPlainOrNull(out, l.dstMac);
+        out.putAscii(',"src":"');
+        out.putAscii(p.senderIp);
+        out.putAscii('","dst":"');
+        out.putAscii(p.targetIp);
+        out.putAscii(p.op === 1 ? '","ttl":null,"op":"request","senderMac":"' : '","ttl":null,"op":"reply","senderMac":"');
+        out.putAscii(p.senderMac);
+        out.putAscii('","senderIp":"');
+        out.putAscii(p.senderIp);
+        out.putAscii('","targetMac":"');
+        out.putAscii(p.targetMac);
+        out.putAscii('","targetIp":"');
+        out.putAscii(p.targetIp);
+        out.putAscii(p.gratuitous ? '","gratuitous":true,"problems":[]}' : '","gratuitous":false,"problems":[]}');
         out.endLine();
         return;
       }
@@ -358,6 +372,43 @@ export function writePacketJson(out: Output, p: Packet): void {
   }
   const line = packetJsonLine(p);
   if (line !== null) out.line(line);
+}
+
+/** The packet's time and record number can be written as digits, the way jsonTs and jsonNum print them. */
+function digitsFit(p: Packet): boolean {
+  if (!(p.ts >= 0 && p.ts < 2 ** 33 && Number.isSafeInteger(p.record) && p.record >= 0)) return false;
+  // jsonTs's digits: whole seconds, then the microseconds without trailing zeros, for a time that is a whole number of microseconds.
+  return Math.round(p.ts * 1e6) / 1e6 === p.ts;
+}
+
+/** `head`, the time as jsonTs prints it, then `,"record":` and the record number (see digitsFit). */
+function putHead(out: Output, head: string, p: Packet): void {
+  const micros = Math.round(p.ts * 1e6);
+  const second = Math.floor(micros / 1e6);
+  let frac = micros - second * 1e6;
+  out.putAscii(head);
+  out.putInt(second);
+  if (frac !== 0) {
+    let width = 6;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      width--;
+    }
+    out.putAscii('.');
+    out.putDigits(frac, width);
+  }
+  out.putAscii(RECORD_KEY);
+  out.putInt(p.record);
+}
+
+function putPlainOrNull(out: Output, s: string | null): void {
+  if (s === null) {
+    out.putAscii('null');
+    return;
+  }
+  out.putAscii('"');
+  out.putAscii(s);
+  out.putAscii('"');
 }
 
 /** toJsonLine(packetRecord(p)), built directly for the frequent kinds; null for packets we do not report. */

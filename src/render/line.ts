@@ -89,7 +89,8 @@ function vrrpLine(p: VrrpPacket, o: LineOptions): string {
 
 /**
  * Writes the packet's line to `out` (nothing for packets we do not show). An advert without
- * problems goes out as bytes: its timestamp, then the bytes kept for its source.
+ * problems goes out as bytes: its timestamp, then the bytes kept for its source; ARP as bytes
+ * written field by field.
  */
 export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void {
   if (pkt.kind === 'vrrp' && !o.verbose && pkt.problems.length === 0 && splitTimeOfDay(pkt.ts)) {
@@ -100,6 +101,26 @@ export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void 
       out.putAscii(clock.prefix);
       out.putDigits(clock.micros, 6);
       out.putBytes(bytes);
+      out.endLine();
+      return;
+    }
+    if (out.closed) return;
+  } else if (pkt.kind === 'arp' && !o.verbose && pkt.problems.length === 0 && (pkt.op === 1 || pkt.op === 2) && splitTimeOfDay(pkt.ts)) {
+    // Written field by field, no string built: addresses and MACs are ASCII as the decoders format them.
+    if (out.begin(64 + 2 * (pkt.senderIp.length + pkt.targetIp.length) + pkt.senderMac.length)) {
+      out.putAscii(clock.prefix);
+      out.putDigits(clock.micros, 6);
+      if (pkt.gratuitous || pkt.op === 2) {
+        out.putAscii(!pkt.gratuitous ? ' ARP reply ' : pkt.op === 2 ? ' ARP gratuitous reply ' : ' ARP gratuitous request ');
+        out.putAscii(pkt.senderIp);
+        out.putAscii(' is-at ');
+        out.putAscii(pkt.senderMac);
+      } else {
+        out.putAscii(' ARP who-has ');
+        out.putAscii(pkt.targetIp);
+        out.putAscii(' tell ');
+        out.putAscii(pkt.senderIp);
+      }
       out.endLine();
       return;
     }

@@ -90,6 +90,43 @@ describe.each(['text', 'json'] as const)('%s written as bytes equals the string 
     expect(both.verify()).toBeGreaterThan(4000);
   });
 
+  it('ARP of every form: request, reply, gratuitous both ways, probe, VLAN, Linux cooked, cut short, at any time', () => {
+    const both = new Both(mode);
+    const decoder = new Decoder();
+    const specs = [
+      { op: 1, senderMac: '02:00:00:00:00:01', senderIp: '192.0.2.10', targetMac: '00:00:00:00:00:00', targetIp: '192.0.2.1' },
+      { op: 2, senderMac: '00:00:5e:00:01:01', senderIp: '192.0.2.1', targetMac: '02:00:00:00:00:01', targetIp: '192.0.2.10' },
+      { op: 1, senderMac: '02:00:00:00:00:07', senderIp: '10.255.255.254', targetMac: 'ff:ff:ff:ff:ff:ff', targetIp: '10.255.255.254' },
+      { op: 2, senderMac: '02:00:00:00:00:07', senderIp: '192.0.2.1', targetMac: 'ff:ff:ff:ff:ff:ff', targetIp: '192.0.2.1' },
+      { op: 1, senderMac: '02:00:00:00:00:08', senderIp: '0.0.0.0', targetMac: '00:00:00:00:00:00', targetIp: '192.0.2.5' },
+      { op: 3, senderMac: '02:00:00:00:00:08', senderIp: '192.0.2.8', targetMac: '00:00:00:00:00:00', targetIp: '192.0.2.5' },
+    ];
+    const links = [
+      undefined,
+      { kind: 'ethernet' as const, src: '02:00:00:00:00:09', dst: 'ff:ff:ff:ff:ff:ff', vlans: [7] },
+      { kind: 'sll2' as const, src: '02:00:00:00:00:09' },
+      { kind: 'sll' as const, src: '02:00:00:00:00:09' },
+    ];
+    let record = 0;
+    for (const arp of specs) {
+      for (const link of links) {
+        const frame = arpFrame({ arp, link });
+        for (const ts of [0, 1_700_000_000.25, 1_700_000_000.000001, 2 ** 33, -1.5, NaN]) {
+          both.add(decoder.decode({ ...frame, ts, record: ++record }));
+          both.add(decodeFrame({ ...frame, ts, record: ++record }));
+        }
+        both.add(decodeFrame({ ...frame, data: frame.data.subarray(0, frame.data.length - 20), record: ++record }));
+      }
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 34 }), fc.integer({ min: 0, max: 999_999 }), fc.nat({ max: 2 ** 40 }), (seconds, micros, n) => {
+        both.add(decoder.decode({ ...arpFrame({ arp: specs[n % specs.length] }), ts: (seconds * 1e6 + micros) / 1e6, record: n }));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(both.verify()).toBeGreaterThan(1800);
+  });
+
   it('record numbers up to 2^53 - 1', () => {
     const both = new Both(mode);
     const frame = vrrpFrame({ vrrp: { version: 2, vrid: 4, priority: 100, addrs: ['192.0.2.4'] } });
