@@ -78,10 +78,23 @@ export class Output {
   /** `n` (a non-negative integer) as exactly `width` digits, zero-padded. */
   putDigits(n: number, width: number): void {
     const bytes = this.bytes;
-    for (let i = this.used + width - 1; i >= this.used; i--) {
-      const q = Math.floor(n / 10);
-      bytes[i] = 0x30 + (n - q * 10);
-      n = q;
+    const first = this.used;
+    let i = first + width - 1;
+    if (n <= 0x7fff_ffff) {
+      // Below 2^31 (times in seconds until 2038, microseconds, record numbers): 32-bit integer
+      // division by 10, which compiles to a multiplication, not a floating-point division.
+      let x = n | 0;
+      for (; i >= first; i--) {
+        const q = (x / 10) | 0;
+        bytes[i] = 0x30 + x - q * 10;
+        x = q;
+      }
+    } else {
+      for (; i >= first; i--) {
+        const q = Math.floor(n / 10);
+        bytes[i] = 0x30 + (n - q * 10);
+        n = q;
+      }
     }
     this.used += width;
   }
@@ -89,7 +102,7 @@ export class Output {
   /** A non-negative integer (below 2^53) in decimal, as String(n) writes it. */
   putInt(n: number): void {
     let width = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) width++;
+    for (let limit = 10; n >= limit && width < 16; limit *= 10) width++;
     this.putDigits(n, width);
   }
 
