@@ -12,6 +12,8 @@
 //   pipeline json  ... with one NDJSON record per packet to /dev/null
 //   read -q        the capture's bytes (in memory) through CaptureParser in 1 MiB chunks into Pipeline.frame,
 //                  nothing printed: read -q without the system calls and start-up
+//   read only      ... the records alone (one refilled frame each, as `read` does)
+//   read+decode    ... and the pipeline's Decoder, no analysis
 //
 // The modules come from the compiled build (--dist), as the CLI runs them; several builds can be
 // compared side by side. The machine is shared, so only ratios between stages and builds are solid.
@@ -105,11 +107,26 @@ export async function micro(opts: { dist: string; file: string; frames: number; 
     'pipeline json': () => runPipeline({ json: true }),
     'read -q': () => {
       const p = new m.Pipeline({ quiet: true }, null);
-      const parser = new m.CaptureParser((f) => p.frame(f), { maxFrames: n });
-      for (let at = 0; at < fileBytes.length && !parser.stopped; at += 1 << 20) parser.push(fileBytes.subarray(at, at + (1 << 20)));
+      stream((f) => p.frame(f));
       p.finish();
     },
+    'read only': () => {
+      let odd = 0;
+      stream((f) => void (odd += f.record & 1));
+      if (odd === 0) throw new Error('nothing read');
+    },
+    'read+decode': () => {
+      const d = m.Decoder ? new m.Decoder() : { decode: m.decodeFrame };
+      let kinds = 0;
+      stream((f) => void (kinds += d.decode(f).kind.length));
+      if (kinds === 0) throw new Error('nothing decoded');
+    },
   };
+  /** The first n frames of the file's bytes through a CaptureParser, 1 MiB at a time, as `read` gets them. */
+  function stream(sink: (f: Frame) => void): void {
+    const parser = new m.CaptureParser(sink, { maxFrames: n, reuseFrame: true });
+    for (let at = 0; at < fileBytes.length && !parser.stopped; at += 1 << 20) parser.push(fileBytes.subarray(at, at + (1 << 20)));
+  }
   function runPipeline(o: { quiet?: boolean; json?: boolean }): void {
     const out = new m.Output(devnull);
     const p = new m.Pipeline(o, out);
@@ -151,7 +168,7 @@ async function main(): Promise<void> {
   }
   const dists = (arg('--dist') ?? 'dist').split(',');
   const rounds = Number(arg('--rounds') ?? 3);
-  const stages = arg('--only')?.split(',') ?? ['decode', 'ingest', 'decode+ingest', 'live', 'pipeline -q', 'pipeline text', 'pipeline json', 'read -q'];
+  const stages = arg('--only')?.split(',') ?? ['decode', 'ingest', 'decode+ingest', 'live', 'pipeline -q', 'pipeline text', 'pipeline json', 'read only', 'read+decode', 'read -q'];
   const samples = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     for (const stage of stages) {
