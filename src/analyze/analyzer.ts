@@ -409,8 +409,8 @@ export class Analyzer {
     }
   }
 
-  // The per-advert methods take the packet rather than its time: a number passed to a method V8
-  // does not inline is boxed, which was most of what the analyzer allocated (60-100 bytes per advert).
+  // The per-advert methods take the packet and read its time where they need it: a fractional
+  // number passed to a call V8 does not inline is boxed on the way.
   private onMasterAdvert(vr: VirtualRouter, r: Router, pkt: VrrpPacket): void {
     const ts = pkt.ts;
     const m = vr.master;
