@@ -52,7 +52,7 @@ export class Decoder {
    * with the source's DataView (one load each; assembling words from bytes took 1.5 times as long).
    */
   private readonly slots = new Int32Array(SLOTS * SLOT_WORDS);
-  /** The same memory as 8-byte numbers: most of a frame is compared 8 bytes at a time (see matches()). */
+  /** The same memory as 8-byte numbers: most of a frame is compared 8 bytes at a time (see sameFrame()). */
   private readonly pairs = new Float64Array(this.slots.buffer);
   private clock = 0;
   /** Frames answered from memory (for the benchmark). */
@@ -119,8 +119,14 @@ export class Decoder {
     // Two ways per set: senders whose keys land in one slot no longer evict each other every time.
     const first = (Math.imul(key, 0x9e3779b1) >>> (32 - SLOT_BITS)) & ~1;
     const meta = len | (frame.linkType << 8);
-    if (this.matches(first, key, meta, b, view, s, len, n, idSum)) return this.repeat(first, frame);
-    if (this.matches(first + 1, key, meta, b, view, s, len, n, idSum)) return this.repeat(first + 1, frame);
+    // A key lives in one way at most (remember() reuses the sender's way): the way whose header
+    // fits is the only candidate, and an empty slot has meta 0, which no frame has.
+    const slots = this.slots;
+    const a = first * SLOT_WORDS;
+    const slot = slots[a + KEY] === key && slots[a + META] === meta && slots[a + ID_SUM] === idSum ? first
+      : slots[a + SLOT_WORDS + KEY] === key && slots[a + SLOT_WORDS + META] === meta && slots[a + SLOT_WORDS + ID_SUM] === idSum ? first + 1
+      : -1;
+    if (slot >= 0 && this.sameFrame(slot, b, view, s, len, n, idSum)) return this.repeat(slot, frame);
     return this.remember(frame, b, view, s, len, key, meta, first, n, idSum);
   }
 
@@ -152,13 +158,10 @@ export class Decoder {
     return pkt;
   }
 
-  /** The frame is the one kept in `slot`, but for the IPv4 identification and header checksum. */
-  private matches(slot: number, key: number, meta: number, b: Uint8Array, view: DataView, s: number, len: number, n: number, idSum: number): boolean {
+  /** The frame is the one kept in `slot` (whose header fits it), but for the IPv4 identification and header checksum. */
+  private sameFrame(slot: number, b: Uint8Array, view: DataView, s: number, len: number, n: number, idSum: number): boolean {
     const slots = this.slots;
-    const at = slot * SLOT_WORDS;
-    // An empty slot has meta 0, which no frame has (its length is at least 18).
-    if (slots[at + KEY] !== key || slots[at + META] !== meta || slots[at + ID_SUM] !== idSum) return false;
-    const w = at + HEADER_WORDS;
+    const w = slot * SLOT_WORDS + HEADER_WORDS;
     const full = len >> 2;
     const id = idSum >= 0 ? n + 4 : -8;
     // Two words at a time, read as one float64: half the loads and compares of a word loop. Equal
