@@ -23,11 +23,13 @@ import type { Packet } from './types.js';
 const SLOT_BITS = 12;
 const SLOTS = 1 << SLOT_BITS;
 /**
- * A slot is 32 words (128 bytes, two cache lines): its key, length and link type, IPv4 sum, last
- * use, then the frame. Everything a lookup reads lies together: with separate arrays per field a
- * repeat touched seven cache lines, which the capture streaming through the cache kept evicting.
+ * A slot is 64 words (256 bytes): its key, length and link type, IPv4 sum, last use, then the
+ * frame. Everything a lookup reads lies together (the header's cache line, then as many as the
+ * frame is long): with separate arrays per field a repeat touched seven cache lines, which the
+ * capture streaming through the cache kept evicting. Slots never used cost no memory (their pages
+ * are never touched).
  */
-const SLOT_WORDS = 32;
+const SLOT_WORDS = 64;
 const KEY = 0;
 /** Frame length | link type << 8 (the decoder takes only link types below 2^23: Ethernet, SLL, SLL2). */
 const META = 1;
@@ -37,9 +39,9 @@ const ID_SUM = 2;
 const USED = 3;
 const HEADER_WORDS = 4;
 /**
- * Bytes kept per remembered frame; longer frames are decoded every time. An advert with one
- * address is 60 bytes (IPv4) or 86 (IPv6), with three IPv6 addresses 110; an ARP 60, a neighbor
- * advertisement 86-90.
+ * Bytes kept per remembered frame (240); longer frames are decoded every time. An advert with one
+ * address is 60 bytes (IPv4) or 86 (IPv6); VRRPv2 with 20 virtual addresses 130, VRRPv3 over
+ * IPv6 with 9 addresses 206; an ARP 60, a neighbor advertisement 86-90.
  */
 const SLOT_BYTES = (SLOT_WORDS - HEADER_WORDS) * 4;
 

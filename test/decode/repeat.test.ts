@@ -169,6 +169,23 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
     }
   });
 
+  it('adverts with many addresses are remembered up to 240 bytes, longer ones decoded every time', () => {
+    const v4 = (n: number) => Array.from({ length: n }, (_, i) => `192.0.2.${i + 1}`);
+    const v6 = (n: number) => Array.from({ length: n }, (_, i) => `2001:db8::${(i + 1).toString(16)}`);
+    const cases: Array<[Frame, boolean]> = [
+      [vrrpFrame({ vrrp: { version: 2, vrid: 20, priority: 100, addrs: v4(20), password: 'pw' } }), true], // 130 bytes
+      [vrrpFrame({ vrrp: { version: 3, vrid: 9, priority: 100, addrs: v6(9) }, ip: { family: 'ipv6' } }), true], // 206 bytes
+      [vrrpFrame({ vrrp: { version: 2, vrid: 48, priority: 100, addrs: v4(48) } }), false], // 242 bytes
+    ];
+    for (const [frame, remembered] of cases) {
+      const decoder = new Decoder();
+      decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 1, record: 1 }));
+      const again = makeFrame(frame.linkType, frame.data.slice(), { ts: 2, record: 2 });
+      expect(decoder.decode(again)).toEqual(decodeFrame(again));
+      expect(decoder.repeats, `${frame.data.length} bytes`).toBe(remembered ? 1 : 0);
+    }
+  });
+
   it('the same frame again is answered from memory, at its own time and record number', () => {
     const decoder = new Decoder();
     for (const frame of [v2, v3v6, arp, na, vlan, sll2]) {
