@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Frame } from '../src/capture/types.js';
+import type { Frame } from '../src/frame.js';
 import type { Packet } from '../src/decode/types.js';
 import { arg, median } from './run.js';
 

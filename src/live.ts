@@ -4,7 +4,7 @@
 import { listInterfaces } from './capture/interfaces.js';
 import { LiveCaptureError, openLive, type LiveCapture } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
-import type { Frame } from './capture/types.js';
+import type { Frame } from './frame.js';
 import { PcapWriter } from './capture/writer.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { escapeControls } from './render/escape.js';

@@ -3,7 +3,7 @@
 import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
-import type { Frame } from './capture/types.js';
+import type { Frame } from './frame.js';
 import { Decoder } from './decode/repeat.js';
 import type { Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';

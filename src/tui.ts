@@ -3,7 +3,8 @@
 // reads analyzer snapshots. No protocol logic lives here.
 import { basename } from 'node:path';
 import { readCapture } from './capture/file.js';
-import { CaptureError, type Frame } from './capture/types.js';
+import { CaptureError } from './capture/types.js';
+import { type Frame } from './frame.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { COLOR, MONO } from './render/color.js';
 import { Dashboard, type DashboardFeed } from './render/dashboard.js';

@@ -7,7 +7,8 @@
 // from it. Formats: draft-ietf-opsawg-pcap (classic) and draft-ietf-opsawg-pcapng.
 
 import * as fs from 'node:fs';
-import { BufferFrame, CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
+import { CaptureError, MAX_SNAPLEN } from './types.js';
+import { BufferFrame, type Frame } from '../frame.js';
 import { PcapngBlocks } from './pcapng.js';
 
 /** A frame sink that may return `false` to stop the reader (for `-c N`); a FrameSink fits. */

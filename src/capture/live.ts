@@ -18,7 +18,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK, captureDeviceNames, interfaceExists, netdevType } from './interfaces.js';
 import { LiveCaptureError, errorText, filterError, loadPcapBinding, type NativeSession, type NativeStats, type PcapBinding } from './pcap-native.js';
-import { BufferFrame, LinkType, MAX_SNAPLEN, type FrameSink } from './types.js';
+import { MAX_SNAPLEN, type FrameSink } from './types.js';
+import { BufferFrame, LinkType } from '../frame.js';
 
 export { LiveCaptureError, type LiveErrorCode } from './pcap-native.js';
 

@@ -14,7 +14,7 @@
 // RFC 9568 §6.4.2), which is why ARP is decoded at all. Other hardware or protocol
 // types, and operations other than request and reply (RARP, InARP), are 'other'.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { ArpPacket, Link, MalformedPacket, OtherPacket } from './types.js';
 import { ipv4At, macAt, u16, u8 } from './bytes.js';
 import { malformedPacket, otherPacket } from './packet.js';

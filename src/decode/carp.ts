@@ -16,7 +16,7 @@
 // Version 2, type 1, always 36 bytes with Auth Len 7 (counter + HMAC in 32-bit words).
 // Byte 4 is carp_demote in OpenBSD and a reserved pad byte in FreeBSD and NetBSD.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { CarpPacket, Ip, Link } from './types.js';
 import { u8 } from './bytes.js';
 

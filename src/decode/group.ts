@@ -44,7 +44,7 @@
 // Counts are never trusted: every record walk stops at the count, at the message's own
 // length, and where the capture ends, whichever comes first.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { GroupPacket, Ip, Link, OtherPacket, Problem } from './types.js';
 import { ipv4At, ipv6At, u16, u8 } from './bytes.js';
 import { pseudoHeaderSum } from './checksum.js';

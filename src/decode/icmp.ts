@@ -31,7 +31,7 @@
 // quote less. The quoted IP header must be whole to be read (its protocol and
 // addresses); the VRRP fields are filled as far as the quote and the capture reach.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { IcmpErrorPacket, Ip, Link, OtherPacket, Problem } from './types.js';
 import { hex16, u16, u8 } from './bytes.js';
 import { checksumFor, onesSum, pseudoHeaderSum, sumVerifies } from './checksum.js';

@@ -18,7 +18,7 @@
 // Options (RFC 4861 §4.6): Type (1), Length (1, in units of 8 bytes), value. The
 // Target Link-Layer Address option is type 2.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { ChecksumStatus, Ip, Link, MalformedPacket, NaPacket, Problem } from './types.js';
 import { hex16, ipv6At, macAt, u16, u8 } from './bytes.js';
 import { checksumFor, onesSum, pseudoHeaderSum, sumVerifies } from './checksum.js';

@@ -5,7 +5,7 @@
 // address is formatted).
 // Pure: no I/O, no clock, and no exception on any packet data.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { Ip, Link, Packet } from './types.js';
 import { VRRP_PROTOCOL } from './types.js';
 import { decodeArp } from './arp.js';

@@ -17,7 +17,7 @@
 // BSD loopback: a 4-byte address family, host byte order for NULL (0), network byte
 // order for LOOP (108). Raw IP (101, 12, 14): no header, the version nibble decides.
 
-import { LinkType } from '../capture/types.js';
+import { LinkType } from '../frame.js';
 import type { Link } from './types.js';
 import { macAt, u16, u32, u32le, u8 } from './bytes.js';
 

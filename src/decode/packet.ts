@@ -1,6 +1,6 @@
 // Builders for the two packet kinds every layer can end in.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { Ip, Link, MalformedPacket, OtherPacket, ProblemId } from './types.js';
 
 export function otherPacket(frame: Frame, link: Link): OtherPacket {

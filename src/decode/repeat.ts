@@ -13,8 +13,8 @@
 // (keepalived increments the identification and the checksum drops by as much).
 // test/decode/repeat.test.ts compares the two on every frame of every capture we have.
 
-import type { Frame } from '../capture/types.js';
-import { BufferFrame, LinkType } from '../capture/types.js';
+import type { Frame } from '../frame.js';
+import { BufferFrame, LinkType } from '../frame.js';
 import { Icmpv6Type, IpProtocol } from './demux.js';
 import { decodeFrame } from './index.js';
 import { EtherType } from './link.js';

@@ -46,7 +46,7 @@
 // Every field is decoded as far as the captured bytes allow; judging the values is
 // checks.ts's job. The message length is the IP payload length, not the frame's.
 
-import type { Frame } from '../capture/types.js';
+import type { Frame } from '../frame.js';
 import type { ChecksumStatus, ChecksumVariant, Ip, Link, VrrpPacket } from './types.js';
 import { hexRange, ipv4At, ipv6At, latin1UntilNul, u16, u8 } from './bytes.js';
 import { checksumFor, onesSum, pseudoHeaderSum, pseudoHeaderSumV4WithDst, sumVerifies, VRRP_GROUP_V4_SUM } from './checksum.js';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Analyzer, type AnalyzerOptions } from '../../src/analyze/analyzer.js';
 import { readCapture } from '../../src/capture/file.js';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/repeat.js';
 import { withBenchCapture } from '../support/bench-capture.js';

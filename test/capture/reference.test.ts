@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { findTcpdump } from '../support/capfile.js';
 
 const PCAPS = path.resolve(import.meta.dirname, '../../../shared/pcaps');

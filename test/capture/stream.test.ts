@@ -8,7 +8,8 @@ import { PassThrough, Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureParser, readCapture } from '../../src/capture/file.js';
-import { CaptureError, MAX_SNAPLEN, type Frame } from '../../src/capture/types.js';
+import { CaptureError, MAX_SNAPLEN } from '../../src/capture/types.js';
+import { type Frame } from '../../src/frame.js';
 import { concat, parseBytes, payload, pcapFile, twoSectionPcapng, type PcapRecordSpec } from '../support/capfile.js';
 
 const records: PcapRecordSpec[] = Array.from({ length: 6 }, (_, i) => ({

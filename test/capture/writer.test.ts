@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
-import { LinkType, MAX_SNAPLEN, type Frame } from '../../src/capture/types.js';
+import { MAX_SNAPLEN } from '../../src/capture/types.js';
+import { LinkType, type Frame } from '../../src/frame.js';
 import { PcapWriter, WRITER_BUFFER_BYTES } from '../../src/capture/writer.js';
 import { findTcpdump, parseBytes, payload } from '../support/capfile.js';
 

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../src/capture/types.js';
-import { LinkType } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
+import { LinkType } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { Packet, ProblemId } from '../../src/decode/types.js';
 import { arpFrame, carpFrame, encodeLink, ETHERTYPE_IPV4, makeFrame, naFrame, vrrpFrame, type LinkSpec } from '../support/encode.js';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { MalformedPacket, Packet, VrrpPacket } from '../../src/decode/types.js';
 import { parseTcpdump, type Printed } from '../support/tcpdump.js';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame, icmpErrorReason } from '../../src/decode/index.js';
 import type { IcmpErrorPacket, Packet } from '../../src/decode/types.js';
 import { expectEveryCut } from '../support/cuts.js';

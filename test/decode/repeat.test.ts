@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
-import { BufferFrame, LinkType, type Frame } from '../../src/capture/types.js';
+import { BufferFrame, LinkType, type Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/repeat.js';
 import { withBenchCapture } from '../support/bench-capture.js';

@@ -2,7 +2,7 @@
 // 'truncated' (the capture's doing), never as 'malformed' (the sender's).
 
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { MalformedPacket, Packet, VrrpPacket } from '../../src/decode/types.js';
 import { arpFrame, carpFrame, cut, encodeIpv4, encodeLink, ETHERTYPE_IPV4, makeFrame, naFrame, vmac, vrrpFrame, type LinkSpec } from '../support/encode.js';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FILTER } from '../../src/capture/live.js';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { arpFrame, ipOtherFrame, naFrame, vrrpFrame } from '../support/encode.js';
 import { Netns, liveSkipReason, type CaptureRun, type Event, type FrameEvent } from './netns.js';
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { Packet } from '../../src/decode/types.js';
 import { packetJsonLine, packetRecord, toJsonLine } from '../../src/render/json.js';

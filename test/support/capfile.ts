@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { CaptureParser, type ReadResult } from '../../src/capture/file.js';
-import { CaptureError, type Frame } from '../../src/capture/types.js';
+import { CaptureError } from '../../src/capture/types.js';
+import { type Frame } from '../../src/frame.js';
 
 /** Bytes appended in one byte order. */
 export class ByteBuilder {

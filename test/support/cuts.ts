@@ -1,7 +1,7 @@
 // Test-only: a frame cut at every length (a snap length), judged layer by layer.
 
 import { expect } from 'vitest';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { MalformedPacket, Packet } from '../../src/decode/types.js';
 import { cut } from './encode.js';

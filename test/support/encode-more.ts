@@ -3,7 +3,7 @@
 // misreading on one side does not hide the same misreading on the other.
 
 import fc from 'fast-check';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import {
   concat,
   encodeIpv4,

@@ -3,7 +3,7 @@
 // Written independently of src/decode (its own address parsing and checksum), so a bug
 // on one side does not hide the same bug on the other.
 
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import type { ChecksumVariant } from '../../src/decode/types.js';
 
 // ---------------------------------------------------------------- addresses

@@ -2,7 +2,7 @@
 // a long run of an ordinary site. Shared by test/hostile/bounded-state.test.ts and scripts/memory.ts
 // (which reports the heap figures), so both measure the same traffic.
 
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { Packet, VrrpPacket } from '../../src/decode/types.js';
 import { vrrpFrame } from './encode.js';

@@ -2,7 +2,7 @@
 // pcap files it reads.
 
 import { spawnSync } from 'node:child_process';
-import type { Frame } from '../../src/capture/types.js';
+import type { Frame } from '../../src/frame.js';
 
 /** One packet as tcpdump -v printed it. */
 export interface Printed {
