@@ -23,14 +23,14 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Frame } from '../src/frame.js';
-import type { Packet } from '../src/decode/types.js';
+import type { Decoded } from '../src/decode/types.js';
 import { arg, median } from './run.js';
 
 interface Modules {
   CaptureParser: typeof import('../src/capture/file.js').CaptureParser;
   decodeFrame: typeof import('../src/decode/index.js').decodeFrame;
-  /** Absent in builds from before it existed: their pipeline used decodeFrame. */
-  Decoder: typeof import('../src/decode/repeat.js').Decoder | undefined;
+  decodedFrame: typeof import('../src/decode/index.js').decodedFrame;
+  Decoder: typeof import('../src/decode/decoder.js').Decoder;
   Analyzer: typeof import('../src/analyze/analyzer.js').Analyzer;
   Pipeline: typeof import('../src/pipeline.js').Pipeline;
   Output: typeof import('../src/render/output.js').Output;
@@ -38,10 +38,10 @@ interface Modules {
 
 async function load(dist: string): Promise<Modules> {
   const mod = (p: string) => import(pathToFileURL(resolve(dist, p)).href);
-  const [file, decode, repeat, analyzer, pipeline, output] = await Promise.all([
+  const [file, decode, decoder, analyzer, pipeline, output] = await Promise.all([
     mod('capture/file.js'),
     mod('decode/index.js'),
-    mod('decode/repeat.js').catch(() => ({ Decoder: undefined })),
+    mod('decode/decoder.js'),
     mod('analyze/analyzer.js'),
     mod('pipeline.js'),
     mod('render/output.js'),
@@ -49,7 +49,8 @@ async function load(dist: string): Promise<Modules> {
   return {
     CaptureParser: file.CaptureParser,
     decodeFrame: decode.decodeFrame,
-    Decoder: repeat.Decoder,
+    decodedFrame: decode.decodedFrame,
+    Decoder: decoder.Decoder,
     Analyzer: analyzer.Analyzer,
     Pipeline: pipeline.Pipeline,
     Output: output.Output,
@@ -78,7 +79,7 @@ export async function micro(opts: { dist: string; file: string; frames: number; 
   const n = frames.length;
   const devnull = openSync('/dev/null', 'w');
   // ingest alone needs the packets decoded up front; they stay in memory for the whole run.
-  let packets: Packet[] | null = null;
+  let packets: Decoded[] | null = null;
   const stages: Record<string, () => void> = {
     decode: () => {
       let kinds = 0;
@@ -86,19 +87,19 @@ export async function micro(opts: { dist: string; file: string; frames: number; 
       if (kinds === 0) throw new Error('nothing decoded');
     },
     ingest: () => {
-      packets ??= frames.map((f) => m.decodeFrame(f));
+      packets ??= frames.map((f) => m.decodedFrame(f));
       const a = new m.Analyzer({ onAlert: () => {} });
       for (let i = 0; i < n; i++) a.ingest(packets[i]);
       a.finish();
     },
     'decode+ingest': () => {
       const a = new m.Analyzer({ onAlert: () => {} });
-      for (let i = 0; i < n; i++) a.ingest(m.decodeFrame(frames[i]));
+      for (let i = 0; i < n; i++) a.ingest(m.decodedFrame(frames[i]));
       a.finish();
     },
     live: () => {
       const a = new m.Analyzer({ onAlert: () => {} });
-      const d = m.Decoder ? new m.Decoder() : { decode: m.decodeFrame };
+      const d = new m.Decoder();
       for (let i = 0; i < n; i++) a.ingest(d.decode(frames[i]));
       a.finish();
     },
@@ -116,9 +117,9 @@ export async function micro(opts: { dist: string; file: string; frames: number; 
       if (odd === 0) throw new Error('nothing read');
     },
     'read+decode': () => {
-      const d = m.Decoder ? new m.Decoder() : { decode: m.decodeFrame };
+      const d = new m.Decoder();
       let kinds = 0;
-      stream((f) => void (kinds += d.decode(f).kind.length));
+      stream((f) => void (kinds += d.decode(f).packet.kind.length));
       if (kinds === 0) throw new Error('nothing decoded');
     },
   };

@@ -25,7 +25,7 @@ import type { Alert } from '../src/analyze/alerts.js';
 import { CaptureParser } from '../src/capture/file.js';
 import { CaptureError, MAX_SNAPLEN } from '../src/capture/types.js';
 import { type Frame } from '../src/frame.js';
-import { decodeFrame } from '../src/decode/index.js';
+import { decodedFrame } from '../src/decode/index.js';
 import { MONO } from '../src/render/color.js';
 import { alertRecord, packetJsonLine, packetRecord, summaryRecord, toJsonLine } from '../src/render/json.js';
 import { alertLine, packetLine } from '../src/render/line.js';
@@ -638,9 +638,10 @@ function stateSizes(p: Pipeline): StateSizes {
     vipIndex?: Map<string, unknown>;
     claims?: Map<string, unknown>;
     malformedSeen?: Set<string>;
-    recentAlerts?: Alert[];
+    alerts: { recent: Alert[] };
   };
-  const a = p.analyzer as unknown as Internals;
+  // The analyzer's state object (analyze/state.ts).
+  const a = (p.analyzer as unknown as { st: Internals }).st;
   const s: StateSizes = {
     vrs: a.vrs.size,
     vipIndex: a.vipIndex?.size ?? 0,
@@ -652,10 +653,10 @@ function stateSizes(p: Pipeline): StateSizes {
     maxChanges: 0,
     maxSpells: 0,
     maxPriorityHistory: 0,
-    recentAlerts: a.recentAlerts?.length ?? 0,
+    recentAlerts: a.alerts.recent.length,
     alertChars: 0,
   };
-  for (const x of a.recentAlerts ?? []) s.alertChars += x.message.length;
+  for (const x of a.alerts.recent) s.alertChars += x.message.length;
   for (const vr of a.vrs.values()) {
     s.maxRouters = Math.max(s.maxRouters, vr.routers.size);
     s.conditions += vr.conditions.size;
@@ -727,7 +728,7 @@ function runFrame(frame: Frame): void {
     pipeline.frame(frame);
     tPipeline = performance.now() - t0;
     // The renderings the pipeline did not produce in its own mode.
-    const pkt = decodeFrame(frame);
+    const pkt = decodedFrame(frame);
     const mode = currentMode;
     if (mode !== 'text') {
       const a = packetLine(pkt, { verbose: false, palette: MONO });
@@ -742,7 +743,7 @@ function runFrame(frame: Frame): void {
     const general = rec === null ? null : toJsonLine(rec);
     const fast = packetJsonLine(pkt);
     if (fast !== general) {
-      report('json-mismatch', `packetJsonLine differs from toJsonLine(packetRecord): ${JSON.stringify(fast?.slice(0, 160))} vs ${JSON.stringify(general?.slice(0, 160))}`, pkt.kind, saveContext);
+      report('json-mismatch', `packetJsonLine differs from toJsonLine(packetRecord): ${JSON.stringify(fast?.slice(0, 160))} vs ${JSON.stringify(general?.slice(0, 160))}`, pkt.packet.kind, saveContext);
     }
     if (mode !== 'json' && general !== null) checkJson(general, 'packetRecord');
     if (chance(0.01)) pipeline.analyzer.tick(frame.ts + rnd(10_000) / 1000);
@@ -760,7 +761,7 @@ function runFrame(frame: Frame): void {
     // renderers can be timed again on the same frame; the analyzer cannot (its state moved on), so
     // a slow pipeline counts only when it happens again and again.
     const t1 = performance.now();
-    const pkt = decodeFrame(frame);
+    const pkt = decodedFrame(frame);
     packetLine(pkt, { verbose: true, palette: MONO });
     const rec = packetRecord(pkt);
     if (rec) toJsonLine(rec);

@@ -4,10 +4,11 @@ import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
 import type { Frame } from './frame.js';
-import { Decoder } from './decode/repeat.js';
+import { Decoder } from './decode/decoder.js';
 import type { Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
-import { alertRecord, summaryRecord, toJsonLine, writePacketJson, type CaptureTotals } from './render/json.js';
+import type { CaptureTotals } from './capture/types.js';
+import { alertRecord, summaryRecord, toJsonLine, writePacketJson } from './render/json.js';
 import { alertLine, writePacketLine, type LineOptions } from './render/line.js';
 import type { Output } from './render/output.js';
 import { explainMarkdown } from './render/explain.js';
@@ -65,18 +66,19 @@ export class Pipeline {
 
   frame(f: Frame): void {
     this.frames++;
-    const pkt = this.decoder.decode(f);
-    if (this.firstTs === null) this.firstTs = pkt.ts;
+    const d = this.decoder.decode(f);
+    if (this.firstTs === null) this.firstTs = d.ts;
+    const pkt = d.packet;
     if (!this.selected(pkt)) {
-      if (pkt.kind !== 'vrrp') this.analyzer.tick(pkt.ts);
+      if (pkt.kind !== 'vrrp') this.analyzer.tick(d.ts);
       return;
     }
-    this.analyzer.ingest(pkt);
+    this.analyzer.ingest(d);
     if (pkt.kind === 'other') return;
     const out = this.out;
     if (out && !this.o.quiet) {
-      if (this.o.json) writePacketJson(out, pkt);
-      else writePacketLine(out, pkt, this.lineOptions);
+      if (this.o.json) writePacketJson(out, d);
+      else writePacketLine(out, d, this.lineOptions);
     }
     this.shown++;
     if ((this.o.count !== undefined && this.shown >= this.o.count) || out?.closed) this.done = true;

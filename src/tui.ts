@@ -10,7 +10,7 @@ import { COLOR, MONO } from './render/color.js';
 import { Dashboard, type DashboardFeed } from './render/dashboard.js';
 import type { StatusInfo } from './render/dashboard/panels.js';
 import { escapeControls } from './render/escape.js';
-import type { CaptureTotals } from './render/json.js';
+import type { CaptureTotals } from './capture/types.js';
 import { summaryText } from './render/summary.js';
 import { diagnose } from './analyze/diagnose.js';
 import type { DetailExtras } from './render/dashboard/panels.js';

@@ -4,7 +4,7 @@
 // capture would tell them apart instead of guessing.
 import type { Alert, AlertKind } from './alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from './analyzer.js';
-import { fmtMs } from './analyzer.js';
+import { fmtMs } from '../duration.js';
 
 export interface Cause {
   /** Stable id, e.g. 'auth-mismatch', 'host-discards-adverts'. */
@@ -29,197 +29,268 @@ export function diagnose(s: AnalyzerSnapshot, options: { live?: { localAddrs: st
   return s.vrids.map((v) => diagnoseVrid(s, v, options.live?.localAddrs ?? null));
 }
 
-function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[] | null): Diagnosis {
-  const raised = (k: AlertKind) => (v.alerts[k] ?? 0) > 0;
-  const alertsOf = (k: AlertKind) =>
-    s.recentAlerts.filter((a) => a.kind === k && a.vrid === v.vrid && a.family === v.family && a.status !== 'cleared');
-  const seen = v.routers.map(describeRouter);
-  for (const c of v.masterChanges) {
-    seen.push(`master changed ${c.from ?? '-'} -> ${c.to} at ${isoTime(c.ts)} (${c.reason}, gap ${c.gapMs === null ? '?' : fmtMs(c.gapMs)})`);
-  }
-  for (const [kind, n] of Object.entries(v.alerts)) {
-    const first = alertsOf(kind as AlertKind)[0];
-    seen.push(`${kind} x${n}${first ? `, first at ${isoTime(first.ts)}` : ''}`);
-  }
+/** What every rule reads: the snapshot, the virtual router, and the causes and unknowns so far. */
+interface Context {
+  s: AnalyzerSnapshot;
+  v: VridSnapshot;
+  localAddrs: string[] | null;
+  causes: Cause[];
+  cannotTell: string[];
+  raised(kind: AlertKind): boolean;
+  /** Alerts of `kind` about this virtual router (not the clearings), oldest first. */
+  alertsOf(kind: AlertKind): Alert[];
+}
 
-  const causes: Cause[] = [];
-  const cannotTell: string[] = [];
-  const routers = v.routers;
-  const list = (rs: RouterSnapshot[], show: (r: RouterSnapshot) => string) => rs.map((r) => `${r.src}: ${show(r)}`);
+/** One cause the diagnosis can name: when it applies, and what it says. Tried in this order. */
+interface Rule {
+  /** The Cause ids this rule gives. */
+  ids: readonly string[];
+  when: (c: Context) => boolean;
+  causes: (c: Context) => Cause[];
+}
 
-  if (raised('vrrp-rejected') || s.unattributedAlerts.some((a) => a.kind === 'vrrp-rejected')) {
-    const rej = [...alertsOf('vrrp-rejected'), ...s.unattributedAlerts.filter((a) => a.kind === 'vrrp-rejected')];
-    causes.push({
-      id: 'icmp-reject',
-      title: 'A host rejects the VRRP adverts (ICMP error)',
-      evidence: [
-        ...rej.map((a) => a.message),
-        // A rejecter that advertises this VRID itself runs keepalived at that address: only a rule fits.
-        ...[...new Set(rej.map((a) => a.sources[0]))].filter((x) => routers.some((r) => r.src === x)).map((x) =>
-          `${x} itself advertises VRID ${v.vrid}, so a VRRP instance runs at that address: the rejects come from a firewall rule there`),
-      ],
-      fix: rej.map((a) => `on ${a.sources[0]}: accept IP protocol 112 from ${a.sources[1]} before any REJECT rule ` +
-        `(nft: \`ip saddr ${a.sources[1]} ip protocol vrrp accept\`; iptables: \`-A INPUT -s ${a.sources[1]} -p vrrp -j ACCEPT\`), ` +
-        `and check that keepalived runs there with this peer in unicast_peer`),
-    });
-  }
-  if (raised('auth-mismatch')) {
-    causes.push({
+const list = (rs: RouterSnapshot[], show: (r: RouterSnapshot) => string) => rs.map((r) => `${r.src}: ${show(r)}`);
+
+/** Causes that explain a split brain by themselves; without any, host-discards-adverts is named. */
+const EXPLAINS_SPLIT_BRAIN: readonly string[] = ['auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'];
+
+const RULES: readonly Rule[] = [
+  {
+    ids: ['icmp-reject'],
+    when: (c) => c.raised('vrrp-rejected') || c.s.unattributedAlerts.some((a) => a.kind === 'vrrp-rejected'),
+    causes: (c) => {
+      const rej = [...c.alertsOf('vrrp-rejected'), ...c.s.unattributedAlerts.filter((a) => a.kind === 'vrrp-rejected')];
+      return [{
+        id: 'icmp-reject',
+        title: 'A host rejects the VRRP adverts (ICMP error)',
+        evidence: [
+          ...rej.map((a) => a.message),
+          // A rejecter that advertises this VRID itself runs keepalived at that address: only a rule fits.
+          ...[...new Set(rej.map((a) => a.sources[0]))].filter((x) => c.v.routers.some((r) => r.src === x)).map((x) =>
+            `${x} itself advertises VRID ${c.v.vrid}, so a VRRP instance runs at that address: the rejects come from a firewall rule there`),
+        ],
+        fix: rej.map((a) => `on ${a.sources[0]}: accept IP protocol 112 from ${a.sources[1]} before any REJECT rule ` +
+          `(nft: \`ip saddr ${a.sources[1]} ip protocol vrrp accept\`; iptables: \`-A INPUT -s ${a.sources[1]} -p vrrp -j ACCEPT\`), ` +
+          `and check that keepalived runs there with this peer in unicast_peer`),
+      }];
+    },
+  },
+  {
+    ids: ['auth-mismatch'],
+    when: (c) => c.raised('auth-mismatch'),
+    causes: (c) => [{
       id: 'auth-mismatch',
       title: 'Password (authentication) mismatch',
-      evidence: list(routers, (r) => (r.authType === 1 ? `auth PASS ${JSON.stringify(r.authPass ?? '')}` : r.authType === 0 ? 'no authentication' : `auth type ${r.authType}`)),
+      evidence: list(c.v.routers, (r) => (r.authType === 1 ? `auth PASS ${JSON.stringify(r.authPass ?? '')}` : r.authType === 0 ? 'no authentication' : `auth type ${r.authType}`)),
       fix: ['make `authentication { auth_type PASS  auth_pass ... }` identical on every node of the instance (keepalived uses the first 8 characters)'],
-    });
-  }
-  if (raised('interval-mismatch')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['interval-mismatch'],
+    when: (c) => c.raised('interval-mismatch'),
+    causes: (c) => [{
       id: 'interval-mismatch',
       title: 'Advertisement interval mismatch',
-      evidence: list(routers, (r) => `advert_int ${fmtMs(r.intervalMs)}`),
+      evidence: list(c.v.routers, (r) => `advert_int ${fmtMs(r.intervalMs)}`),
       fix: ['set the same `advert_int` on every node (keepalived drops VRRPv2 adverts with another interval, so both sides become master)'],
-    });
-  }
-  if (raised('vrid-clash')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['vip-list-mismatch'],
+    when: (c) => c.raised('vrid-clash'),
+    causes: (c) => [{
       id: 'vip-list-mismatch',
       title: 'Different virtual address lists under one VRID',
-      evidence: list(routers, (r) => r.addrs.join(' ') || 'none'),
+      evidence: list(c.v.routers, (r) => r.addrs.join(' ') || 'none'),
       fix: [`if these are two clusters, give one another \`virtual_router_id\` (VRIDs must be unique per segment); otherwise align \`virtual_ipaddress\``],
-    });
-  }
-  if (raised('bad-ttl')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['ttl'],
+    when: (c) => c.raised('bad-ttl'),
+    causes: (c) => [{
       id: 'ttl',
       title: 'TTL / hop limit is not 255',
-      evidence: list(routers.filter((r) => r.ttl !== 255), (r) => `TTL ${r.ttl}`),
+      evidence: list(c.v.routers.filter((r) => r.ttl !== 255), (r) => `TTL ${r.ttl}`),
       fix: ['receivers discard adverts with TTL != 255 (RFC 3768 §7.1, RFC 5798 §7.1): the adverts crossed a router or were rewritten; keep VRRP peers on one L2 segment'],
-    });
-  }
-  if (raised('bad-checksum')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['checksum'],
+    when: (c) => c.raised('bad-checksum'),
+    causes: (c) => [{
       id: 'checksum',
       title: 'Checksum not accepted',
-      evidence: list(routers.filter((r) => r.counts.badChecksum > 0), (r) => `${r.counts.badChecksum} adverts with a bad checksum`),
+      evidence: list(c.v.routers.filter((r) => r.counts.badChecksum > 0), (r) => `${r.counts.badChecksum} adverts with a bad checksum`),
       fix: ['for VRRPv3 over IPv4 between vendors: check whether one side leaves the pseudo-header out (Cisco; keepalived `vrrp_v3_checksum_as_v2`) and set both the same'],
-    });
-  }
-  if (raised('hidden-master')) {
-    const h = alertsOf('hidden-master');
-    causes.push({
-      id: 'hidden-master',
-      title: 'A second master whose adverts do not reach this capture point',
-      evidence: h.map((a) => a.message),
-      fix: ['compare advert_int, password and VRID on both nodes', 'check every filter on the path between the two masters for IP protocol 112 to 224.0.0.18 (or the unicast peer)'],
-    });
-    const m = v.master;
-    if (localAddrs && m && localAddrs.includes(m.src)) {
-      // Live, the local view: we are the master and the other one's adverts never arrive here.
-      causes[causes.length - 1].evidence.push(
-        `this host (${m.src}) is master, another router claims the virtual address, and its adverts never arrive on ` +
-          `this interface: the path between the two drops them (a firewall, security group or switch on the way)`);
-    } else {
-      cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
-    }
-  }
-  if (raised('no-group-member')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['hidden-master'],
+    when: (c) => c.raised('hidden-master'),
+    causes: (c) => {
+      const cause: Cause = {
+        id: 'hidden-master',
+        title: 'A second master whose adverts do not reach this capture point',
+        evidence: c.alertsOf('hidden-master').map((a) => a.message),
+        fix: ['compare advert_int, password and VRID on both nodes', 'check every filter on the path between the two masters for IP protocol 112 to 224.0.0.18 (or the unicast peer)'],
+      };
+      const m = c.v.master;
+      if (c.localAddrs && m && c.localAddrs.includes(m.src)) {
+        // Live, the local view: we are the master and the other one's adverts never arrive here.
+        cause.evidence.push(
+          `this host (${m.src}) is master, another router claims the virtual address, and its adverts never arrive on ` +
+            `this interface: the path between the two drops them (a firewall, security group or switch on the way)`);
+      } else {
+        c.cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
+      }
+      return [cause];
+    },
+  },
+  {
+    ids: ['igmp-snooping'],
+    when: (c) => c.raised('no-group-member'),
+    causes: (c) => [{
       id: 'igmp-snooping',
       title: 'Custom multicast group without members: IGMP/MLD snooping may not forward it',
       evidence: [
-        ...alertsOf('no-group-member').map((a) => a.message),
-        ...(raised('duplicate-master') ? ['the backups never receive adverts sent to a group they did not join: this explains the split brain'] : []),
+        ...c.alertsOf('no-group-member').map((a) => a.message),
+        ...(c.raised('duplicate-master') ? ['the backups never receive adverts sent to a group they did not join: this explains the split brain'] : []),
       ],
       fix: ['enable an IGMP querier on the VLAN, or use the standard group (224.0.0.18 / ff02::12), or a group in 224.0.0.0/24'],
-    });
-  }
-  if (raised('duplicate-master') && !causes.some((c) => ['auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'].includes(c.id))) {
-    const dup = alertsOf('duplicate-master');
-    const local = localAddrs ? dup.flatMap((a) => a.sources).filter((x) => localAddrs.includes(x)) : [];
-    causes.push({
-      id: 'host-discards-adverts',
-      title: 'Both masters are visible here with equal configuration, so a host discards its peer\'s adverts',
-      evidence: [...dup.map((a) => a.message), 'auth, interval, VIP list, TTL and checksum agree between the routers'],
-      fix: [
-        'on each node, allow IP protocol 112 from the peer in the INPUT chain (`nft add rule inet filter input ip protocol vrrp accept`)',
-        'check that keepalived listens on the interface the adverts arrive on (`interface` in vrrp_instance), and that no security group or hypervisor filter drops multicast in one direction',
-      ],
-    });
-    if (local.length > 0) {
-      causes[causes.length - 1].evidence.push(
-        `this host (${local.join(', ')}) is one of the masters and its peer's adverts do arrive on this interface: ` +
-          `this host discards them (its INPUT firewall, a different VRID or password, or keepalived bound to another interface)`);
-    } else {
-      cannotTell.push('which of the nodes discards the adverts: capture on each node\'s own interface (libpcap sees packets before the host firewall); the node that receives its peer\'s adverts and still advertises is the one discarding them');
-    }
-  }
-  if (raised('missed-advert') && v.masterChanges.some((c) => c.reason === 'timeout')) {
-    causes.push({
-      id: 'master-silent',
-      title: 'The master went silent and a backup took over after Master_Down_Interval',
-      evidence: alertsOf('missed-advert').map((a) => `${isoTime(a.ts)} ${a.message}`),
-      fix: ['check the old master: keepalived crashed or was killed (no priority 0 was sent), the host or its link went down, or its adverts are dropped on the way'],
-    });
-    cannotTell.push('whether the old master stopped sending or its adverts were dropped on the way: capture on the old master\'s own interface');
-  } else if (raised('missed-advert')) {
-    causes.push({
-      id: 'no-master',
-      title: 'No router advertises: the virtual addresses are down',
-      evidence: alertsOf('missed-advert').map((a) => `${isoTime(a.ts)} ${a.message}`),
-      fix: ['start keepalived on a backup, or check why the backups do not take over (they may not hear the master\'s absence if the instance is in FAULT state)'],
-    });
-  }
-  if (raised('garp-missing')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['host-discards-adverts'],
+    when: (c) => c.raised('duplicate-master') && !c.causes.some((x) => EXPLAINS_SPLIT_BRAIN.includes(x.id)),
+    causes: (c) => {
+      const dup = c.alertsOf('duplicate-master');
+      const local = c.localAddrs ? dup.flatMap((a) => a.sources).filter((x) => c.localAddrs!.includes(x)) : [];
+      const cause: Cause = {
+        id: 'host-discards-adverts',
+        title: 'Both masters are visible here with equal configuration, so a host discards its peer\'s adverts',
+        evidence: [...dup.map((a) => a.message), 'auth, interval, VIP list, TTL and checksum agree between the routers'],
+        fix: [
+          'on each node, allow IP protocol 112 from the peer in the INPUT chain (`nft add rule inet filter input ip protocol vrrp accept`)',
+          'check that keepalived listens on the interface the adverts arrive on (`interface` in vrrp_instance), and that no security group or hypervisor filter drops multicast in one direction',
+        ],
+      };
+      if (local.length > 0) {
+        cause.evidence.push(
+          `this host (${local.join(', ')}) is one of the masters and its peer's adverts do arrive on this interface: ` +
+            `this host discards them (its INPUT firewall, a different VRID or password, or keepalived bound to another interface)`);
+      } else {
+        c.cannotTell.push('which of the nodes discards the adverts: capture on each node\'s own interface (libpcap sees packets before the host firewall); the node that receives its peer\'s adverts and still advertises is the one discarding them');
+      }
+      return [cause];
+    },
+  },
+  {
+    ids: ['master-silent', 'no-master'],
+    when: (c) => c.raised('missed-advert'),
+    causes: (c) => {
+      const evidence = c.alertsOf('missed-advert').map((a) => `${isoTime(a.ts)} ${a.message}`);
+      if (c.v.masterChanges.some((x) => x.reason === 'timeout')) {
+        c.cannotTell.push('whether the old master stopped sending or its adverts were dropped on the way: capture on the old master\'s own interface');
+        return [{
+          id: 'master-silent',
+          title: 'The master went silent and a backup took over after Master_Down_Interval',
+          evidence,
+          fix: ['check the old master: keepalived crashed or was killed (no priority 0 was sent), the host or its link went down, or its adverts are dropped on the way'],
+        }];
+      }
+      return [{
+        id: 'no-master',
+        title: 'No router advertises: the virtual addresses are down',
+        evidence,
+        fix: ['start keepalived on a backup, or check why the backups do not take over (they may not hear the master\'s absence if the instance is in FAULT state)'],
+      }];
+    },
+  },
+  {
+    ids: ['garp-missing'],
+    when: (c) => c.raised('garp-missing'),
+    causes: (c) => [{
       id: 'garp-missing',
       title: 'No gratuitous ARP after a takeover',
-      evidence: alertsOf('garp-missing').map((a) => a.message),
+      evidence: c.alertsOf('garp-missing').map((a) => a.message),
       fix: ['check `vrrp_garp_master_delay`, `vrrp_garp_master_repeat` and `garp_master_refresh`; hosts keep the old MAC until their ARP cache expires'],
-    });
-  }
-  if (raised('vmac-mismatch')) {
-    causes.push({
+    }],
+  },
+  {
+    ids: ['vmac'],
+    when: (c) => c.raised('vmac-mismatch'),
+    causes: (c) => [{
       id: 'vmac',
       title: 'Virtual MAC problems',
-      evidence: alertsOf('vmac-mismatch').map((a) => a.message),
+      evidence: c.alertsOf('vmac-mismatch').map((a) => a.message),
       fix: ['check `use_vmac` on both nodes and that the VMAC matches the VRID'],
-    });
-  }
-  if (raised('priority-change')) {
-    const drops = alertsOf('priority-change').filter((a) => (a.newPriority ?? 0) < (a.oldPriority ?? 0));
-    const preempts = v.masterChanges.filter((c) => c.reason === 'preempted');
-    for (const a of drops) {
-      const next = preempts.find((c) => c.ts >= a.ts && c.from === a.sources[0]);
-      causes.push({
-        id: 'priority-drop',
-        title: `The master lowered its priority${next ? ', and a backup preempted it' : ''}`,
-        evidence: [
-          `${a.sources[0]} lowered its priority from ${a.oldPriority} to ${a.newPriority} at ${isoTime(a.ts)} (keepalived track_script / track_interface weight)`,
-          ...(next ? [`${next.to} preempted at ${isoTime(next.ts)}`] : []),
-        ],
-        fix: [`check the tracked scripts and interfaces on ${a.sources[0]} (keepalived logs which one failed)`],
+    }],
+  },
+  {
+    ids: ['priority-drop'],
+    when: (c) => c.raised('priority-change'),
+    causes: (c) => {
+      const drops = c.alertsOf('priority-change').filter((a) => (a.newPriority ?? 0) < (a.oldPriority ?? 0));
+      const preempts = c.v.masterChanges.filter((x) => x.reason === 'preempted');
+      return drops.map((a) => {
+        const next = preempts.find((x) => x.ts >= a.ts && x.from === a.sources[0]);
+        return {
+          id: 'priority-drop',
+          title: `The master lowered its priority${next ? ', and a backup preempted it' : ''}`,
+          evidence: [
+            `${a.sources[0]} lowered its priority from ${a.oldPriority} to ${a.newPriority} at ${isoTime(a.ts)} (keepalived track_script / track_interface weight)`,
+            ...(next ? [`${next.to} preempted at ${isoTime(next.ts)}`] : []),
+          ],
+          fix: [`check the tracked scripts and interfaces on ${a.sources[0]} (keepalived logs which one failed)`],
+        };
       });
-    }
-  }
-  if (causes.length === 0) {
-    const m = v.master;
-    causes.push({
-      id: 'healthy',
-      title: 'No fault seen',
-      evidence: [m ? `${m.src} is master with priority ${m.priority}, advertising every ${fmtMs(m.intervalMs)}` : 'no master at the end of the capture'],
-      fix: [],
-    });
-    if (v.routers.length === 1) cannotTell.push('whether the backups are alive: backups are silent in VRRP; stop the master briefly (or check keepalived on the backups) to see one take over');
-  }
-  const infoNotes = (['nonstandard-group', 'unicast'] as AlertKind[]).filter(raised);
-  if (infoNotes.length) {
-    causes.push({
+    },
+  },
+  {
+    ids: ['healthy'],
+    when: (c) => c.causes.length === 0,
+    causes: (c) => {
+      const m = c.v.master;
+      if (c.v.routers.length === 1) c.cannotTell.push('whether the backups are alive: backups are silent in VRRP; stop the master briefly (or check keepalived on the backups) to see one take over');
+      return [{
+        id: 'healthy',
+        title: 'No fault seen',
+        evidence: [m ? `${m.src} is master with priority ${m.priority}, advertising every ${fmtMs(m.intervalMs)}` : 'no master at the end of the capture'],
+        fix: [],
+      }];
+    },
+  },
+  {
+    ids: ['firewall-note'],
+    when: (c) => c.raised('nonstandard-group') || c.raised('unicast'),
+    causes: (c) => [{
       id: 'firewall-note',
       title: 'Adverts leave the standard group: every firewall on the way must allow them',
-      evidence: infoNotes.flatMap((k) => alertsOf(k).map((a) => a.message)),
+      evidence: (['nonstandard-group', 'unicast'] as AlertKind[]).filter((k) => c.raised(k)).flatMap((k) => c.alertsOf(k).map((a) => a.message)),
       fix: ['allow IP protocol 112 to that group or between the unicast peers on every host and security group in between'],
-    });
+    }],
+  },
+];
+
+function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[] | null): Diagnosis {
+  const c: Context = {
+    s, v, localAddrs,
+    causes: [],
+    cannotTell: [],
+    raised: (k) => (v.alerts[k] ?? 0) > 0,
+    alertsOf: (k) => s.recentAlerts.filter((a) => a.kind === k && a.vrid === v.vrid && a.family === v.family && a.status !== 'cleared'),
+  };
+  const seen = v.routers.map(describeRouter);
+  for (const x of v.masterChanges) {
+    seen.push(`master changed ${x.from ?? '-'} -> ${x.to} at ${isoTime(x.ts)} (${x.reason}, gap ${x.gapMs === null ? '?' : fmtMs(x.gapMs)})`);
   }
-  return { vrid: v.vrid, family: v.family, versions: v.versions, state: v.state, seen, causes, cannotTell };
+  for (const [kind, n] of Object.entries(v.alerts)) {
+    const first = c.alertsOf(kind as AlertKind)[0];
+    seen.push(`${kind} x${n}${first ? `, first at ${isoTime(first.ts)}` : ''}`);
+  }
+  for (const rule of RULES) if (rule.when(c)) c.causes.push(...rule.causes(c));
+  return { vrid: v.vrid, family: v.family, versions: v.versions, state: v.state, seen, causes: c.causes, cannotTell: c.cannotTell };
 }
 
 function describeRouter(r: RouterSnapshot): string {

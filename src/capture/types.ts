@@ -22,3 +22,12 @@ export class CaptureError extends Error {
  * also the snap length tcpdump captures with by default. A longer record is corrupt.
  */
 export const MAX_SNAPLEN = 262_144;
+
+/** What the capture itself counted: frames read, and libpcap's counters for a live capture. */
+export interface CaptureTotals {
+  frames: number;
+  /** libpcap counters (live only). */
+  received?: number;
+  dropped?: number;
+  ifDropped?: number;
+}

@@ -19,7 +19,6 @@ import type { ArpPacket, Link, MalformedPacket, OtherPacket } from './types.js';
 import { ipv4At, macAt, u16, u8 } from './bytes.js';
 import { malformedPacket, otherPacket } from './packet.js';
 
-export const ARP_OP_NAMES = { 1: 'request', 2: 'reply' } as const;
 
 const FIXED_LENGTH = 8;
 const ETHER_IPV4_LENGTH = 28;
@@ -48,8 +47,6 @@ export function decodeArp(frame: Frame, link: Link, o: number, broadcast: boolea
   const announces = senderIp === targetIp && senderIp !== '0.0.0.0';
   return {
     kind: 'arp',
-    ts: frame.ts,
-    record: frame.record,
     link,
     problems: [],
     op,

@@ -17,7 +17,7 @@
 // Byte 4 is carp_demote in OpenBSD and a reserved pad byte in FreeBSD and NetBSD.
 
 import type { Frame } from '../frame.js';
-import type { CarpPacket, Ip, Link } from './types.js';
+import type { Draft, CarpPacket, Ip, Link } from './types.js';
 import { u8 } from './bytes.js';
 
 export const CARP_LENGTH = 36;
@@ -34,7 +34,7 @@ export function looksLikeCarp(b: Uint8Array, o: number, length: number): boolean
   return length === CARP_LENGTH && u8(b, o + 3, end) === CARP_AUTH_LEN && u8(b, o, end) >> 4 === CARP_VERSION;
 }
 
-export function decodeCarp(frame: Frame, link: Link, ip: Ip): CarpPacket {
+export function decodeCarp(frame: Frame, link: Link, ip: Ip): Draft<CarpPacket> {
   const b = frame.data;
   const o = ip.payloadOffset;
   const claimedEnd = o + ip.payloadLength;
@@ -42,8 +42,6 @@ export function decodeCarp(frame: Frame, link: Link, ip: Ip): CarpPacket {
   const versionType = Math.max(0, u8(b, o, end));
   return {
     kind: 'carp',
-    ts: frame.ts,
-    record: frame.record,
     link,
     problems: [],
     ip,

@@ -2,7 +2,7 @@
 // the fields with what the RFCs require and add Problems with stable ids. Each one
 // looks at a single decoded packet: no state, no bytes.
 
-import type { CarpPacket, Ip, NaPacket, Problem, VrrpPacket } from './types.js';
+import type { Draft, CarpPacket, Ip, NaPacket, Problem, VrrpPacket } from './types.js';
 import { hex16 } from './bytes.js';
 import { VRRP_AUTH_DATA_LENGTH, VRRP_HEADER_LENGTH } from './vrrp.js';
 
@@ -71,7 +71,7 @@ function checkVmac(p: VrrpPacket, problems: Problem[]): void {
 }
 
 /** Judge one VRRP advertisement; adds to p.problems. */
-export function checkVrrp(p: VrrpPacket): void {
+export function checkVrrp(p: Draft<VrrpPacket>): void {
   const problems = p.problems;
   const length = p.ip.payloadLength;
   const captured = p.capturedLength ?? length;
@@ -111,7 +111,7 @@ export function checkVrrp(p: VrrpPacket): void {
 }
 
 /** Judge one CARP advertisement (OpenBSD carp_input's checks that apply to one packet). */
-export function checkCarp(p: CarpPacket): void {
+export function checkCarp(p: Draft<CarpPacket>): void {
   const captured = p.capturedLength ?? p.ip.payloadLength;
   if (p.truncated) {
     p.problems.push({ id: 'truncated', message: `capture cut the CARP message: ${captured} of ${p.ip.payloadLength} bytes`, offset: p.ip.payloadOffset + captured });
@@ -121,7 +121,7 @@ export function checkCarp(p: CarpPacket): void {
 }
 
 /** Judge one neighbor advertisement (RFC 4861 §7.1.2 validity checks). */
-export function checkNa(p: NaPacket): void {
+export function checkNa(p: Draft<NaPacket>): void {
   checkIp(p.ip, p.problems, 'neighbor advertisement', 'RFC 4861 §7.1.2');
   if (p.target.startsWith('ff')) {
     p.problems.push({ id: 'malformed', message: `target ${p.target} is a multicast address (RFC 4861 §7.1.2)`, offset: p.ip.payloadOffset + 8 });

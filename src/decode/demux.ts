@@ -13,9 +13,10 @@
 // Every peek is bounds-checked: a byte the capture lacks reads as -1 and matches nothing.
 
 import { u8 } from './bytes.js';
+import { VRRP_PROTOCOL } from './types.js';
 
 /** IP protocol / IPv6 next header numbers (IANA "Assigned Internet Protocol Numbers"). */
-export const IpProtocol = { ICMP: 1, IGMP: 2, ICMPV6: 58, VRRP: 112 } as const;
+export const IpProtocol = { ICMP: 1, IGMP: 2, ICMPV6: 58, VRRP: VRRP_PROTOCOL } as const;
 
 /** ICMPv4 type of the one error decoded (RFC 792). */
 export const ICMPV4_DEST_UNREACHABLE = 3;

@@ -184,7 +184,7 @@ function decodeGroup(frame: Frame, link: Link, ip: Ip, l: Layout, type: number, 
       if (address !== null) (leave ? leaves : joins).push(address);
     }
   }
-  return { kind: 'group', ts: frame.ts, record: frame.record, link, problems, ip, protocol: l.protocol, version, op, joins, leaves, group };
+  return { kind: 'group', link, problems, ip, protocol: l.protocol, version, op, joins, leaves, group };
 }
 
 /** Decode the IGMP message that is `ip`'s payload; message types we do not know are 'other'. */

@@ -147,8 +147,6 @@ export function decodeIcmpError(frame: Frame, link: Link, ip: Ip, ipOffset: numb
   const priority = u8(b, v + 2, vrrpEnd);
   return {
     kind: 'icmp-error',
-    ts: frame.ts,
-    record: frame.record,
     link,
     problems,
     ip,

@@ -19,7 +19,7 @@
 // Target Link-Layer Address option is type 2.
 
 import type { Frame } from '../frame.js';
-import type { ChecksumStatus, Ip, Link, MalformedPacket, NaPacket, Problem } from './types.js';
+import type { Draft, ChecksumStatus, Ip, Link, MalformedPacket, NaPacket, Problem } from './types.js';
 import { hex16, ipv6At, macAt, u16, u8 } from './bytes.js';
 import { checksumFor, onesSum, pseudoHeaderSum, sumVerifies } from './checksum.js';
 import { malformedPacket } from './packet.js';
@@ -70,7 +70,7 @@ function targetLinkLayerAddress(b: Uint8Array, o: number, claimedEnd: number, en
  * Decode the neighbor advertisement that is `ip`'s payload (the caller has seen type 136).
  * `ipOffset`: the IPv6 header, for the checksum's pseudo-header.
  */
-export function decodeNa(frame: Frame, link: Link, ip: Ip, ipOffset: number): NaPacket | MalformedPacket {
+export function decodeNa(frame: Frame, link: Link, ip: Ip, ipOffset: number): Draft<NaPacket> | MalformedPacket {
   const b = frame.data;
   const o = ip.payloadOffset;
   const length = ip.payloadLength;
@@ -103,8 +103,6 @@ export function decodeNa(frame: Frame, link: Link, ip: Ip, ipOffset: number): Na
   if (code !== 0) problems.push({ id: 'malformed', message: `ICMPv6 code ${code} in a neighbor advertisement, must be 0 (RFC 4861 §7.1.2)`, offset: o + 1 });
   return {
     kind: 'na',
-    ts: frame.ts,
-    record: frame.record,
     link,
     problems,
     ip,

@@ -6,7 +6,7 @@
 // Pure: no I/O, no clock, and no exception on any packet data.
 
 import type { Frame } from '../frame.js';
-import type { Ip, Link, Packet } from './types.js';
+import type { Decoded, Ip, Link, Packet } from './types.js';
 import { VRRP_PROTOCOL } from './types.js';
 import { decodeArp } from './arp.js';
 import { checkCarp, checkNa, checkVrrp } from './checks.js';
@@ -21,7 +21,7 @@ import { decodeLink, EtherType, LinkLayer } from './link.js';
 import { malformedPacket, otherPacket } from './packet.js';
 import { decodeVrrp, VRRP_HEADER_LENGTH } from './vrrp.js';
 
-export { decodeArp, ARP_OP_NAMES } from './arp.js';
+export { decodeArp } from './arp.js';
 export { decodeCarp, looksLikeCarp, CARP_LENGTH } from './carp.js';
 export { checkCarp, checkIp, checkNa, checkVrrp } from './checks.js';
 export { checksumFor, fold, onesSum, pseudoHeaderSum, sumVerifies } from './checksum.js';
@@ -32,7 +32,8 @@ export { decodeIpv4, IpError } from './ipv4.js';
 export { decodeIpv6 } from './ipv6.js';
 export { decodeLink, EtherType, LinkLayer } from './link.js';
 export type { LinkStatus } from './link.js';
-export { decodeVrrp, priorityMeaning, VRRP_AUTH_TYPE_NAMES, VRRP_TYPE_NAMES } from './vrrp.js';
+export { decodeVrrp } from './vrrp.js';
+export * from './names.js';
 export { hex16, ipv4At, ipv6At, macAt, nameOf } from './bytes.js';
 export type * from './types.js';
 export { VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL } from './types.js';
@@ -100,4 +101,9 @@ export function decodeFrame(frame: Frame): Packet {
   if (ip.protocol === IpProtocol.IGMP) return decodeIgmp(frame, link, ip);
   if (ip.protocol === IpProtocol.ICMP) return decodeIcmpError(frame, link, ip, off);
   return otherPacket(frame, link);
+}
+
+/** A frame decoded on its own (no memory of earlier frames): `repeat` is false. */
+export function decodedFrame(frame: Frame): Decoded {
+  return { ts: frame.ts, record: frame.record, repeat: false, packet: decodeFrame(frame) };
 }

@@ -18,7 +18,7 @@
 // order for LOOP (108). Raw IP (101, 12, 14): no header, the version nibble decides.
 
 import { LinkType } from '../frame.js';
-import type { Link } from './types.js';
+import type { Draft, Link } from './types.js';
 import { macAt, u16, u32, u32le, u8 } from './bytes.js';
 
 export const EtherType = {
@@ -45,7 +45,7 @@ export type LinkStatus = 'ok' | 'unsupported' | 'truncated' | 'malformed';
  */
 export class LinkLayer {
   status: LinkStatus = 'ok';
-  link: Link = { srcMac: null, dstMac: null, vlans: [] };
+  link: Draft<Link> = { srcMac: null, dstMac: null, vlans: [] };
   /** EtherType of the network-layer packet (raw and loopback links map to IPv4 / IPv6). */
   etherType = -1;
   /** Offset of the network-layer packet. */

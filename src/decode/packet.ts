@@ -4,7 +4,7 @@ import type { Frame } from '../frame.js';
 import type { Ip, Link, MalformedPacket, OtherPacket, ProblemId } from './types.js';
 
 export function otherPacket(frame: Frame, link: Link): OtherPacket {
-  return { kind: 'other', ts: frame.ts, record: frame.record, link, problems: [] };
+  return { kind: 'other', link, problems: [] };
 }
 
 /**
@@ -23,8 +23,6 @@ export function malformedPacket(
 ): MalformedPacket {
   return {
     kind: 'malformed',
-    ts: frame.ts,
-    record: frame.record,
     link,
     problems: [{ id: problem, message: reason, offset }],
     ip,

@@ -5,10 +5,10 @@ export type Family = 'ipv4' | 'ipv6';
 
 /** A finding about one packet. `id` is stable (used in JSON and by the analyzer). */
 export interface Problem {
-  id: ProblemId;
-  message: string;
+  readonly id: ProblemId;
+  readonly message: string;
   /** Byte offset in the frame where the problem was found, when it has one. */
-  offset?: number;
+  readonly offset?: number;
 }
 
 export type ProblemId =
@@ -30,30 +30,30 @@ export type ProblemId =
 
 export interface Link {
   /** Source / destination MAC as lowercase aa:bb:cc:dd:ee:ff, null when the link layer has none. */
-  srcMac: string | null;
-  dstMac: string | null;
+  readonly srcMac: string | null;
+  readonly dstMac: string | null;
   /** 802.1Q VLAN ids, outermost first. */
-  vlans: number[];
+  readonly vlans: readonly number[];
 }
 
 export interface Ip {
-  family: Family;
-  src: string;
-  dst: string;
+  readonly family: Family;
+  readonly src: string;
+  readonly dst: string;
   /** TTL (IPv4) or hop limit (IPv6). */
-  ttl: number;
+  readonly ttl: number;
   /** Upper-layer protocol number after IPv6 extension headers. */
-  protocol: number;
+  readonly protocol: number;
   /** IPv4 header checksum valid (always true for IPv6, which has none). */
-  headerChecksumOk: boolean;
+  readonly headerChecksumOk: boolean;
   /** IPv4: MF set or fragment offset non-zero; IPv6: fragment header present. */
-  fragment: boolean;
+  readonly fragment: boolean;
   /** Fragment offset in bytes (0 when not fragmented or the first fragment). Always set by decodeFrame. */
-  fragmentOffset?: number;
+  readonly fragmentOffset?: number;
   /** Offset of the upper-layer payload in the frame. */
-  payloadOffset: number;
+  readonly payloadOffset: number;
   /** Payload length according to the IP header (not the frame: Ethernet pads short frames). */
-  payloadLength: number;
+  readonly payloadLength: number;
 }
 
 export type ChecksumStatus = 'ok' | 'bad' | 'unverified';
@@ -68,107 +68,103 @@ export type ChecksumStatus = 'ok' | 'bad' | 'unverified';
 export type ChecksumVariant = 'v2' | 'v3' | 'v3-no-pseudo' | 'v3-legacy-unicast';
 
 interface Base {
-  /** Epoch seconds. */
-  ts: number;
-  /** Record number in the capture. */
-  record: number;
-  link: Link;
-  problems: Problem[];
+  readonly link: Link;
+  readonly problems: readonly Problem[];
 }
 
 export interface VrrpPacket extends Base {
-  kind: 'vrrp';
-  ip: Ip;
-  version: number;
+  readonly kind: 'vrrp';
+  readonly ip: Ip;
+  readonly version: number;
   /** VRRP type field; 1 = advertisement. */
-  type: number;
-  vrid: number;
-  priority: number;
+  readonly type: number;
+  readonly vrid: number;
+  readonly priority: number;
   /** Count IPvX Addr field as sent. */
-  addrCount: number;
+  readonly addrCount: number;
   /** v2 only: 0 none, 1 simple text password, 2 IP AH (deprecated by RFC 3768); null for v3. */
-  authType: number | null;
+  readonly authType: number | null;
   /** v2 auth type 1: the password (bytes up to the first NUL, one char per byte, unescaped). */
-  authPass: string | null;
+  readonly authPass: string | null;
   /** v2 auth data as sent (8 bytes when present), hex; null if absent. */
-  authDataHex: string | null;
+  readonly authDataHex: string | null;
   /** Advertisement interval in milliseconds (v2: seconds × 1000, v3: centiseconds × 10). */
-  intervalMs: number;
+  readonly intervalMs: number;
   /** v3 reserved 4 bits (0 for v2). */
-  reserved: number;
-  checksum: number;
-  checksumStatus: ChecksumStatus;
-  checksumVariant: ChecksumVariant | null;
+  readonly reserved: number;
+  readonly checksum: number;
+  readonly checksumStatus: ChecksumStatus;
+  readonly checksumVariant: ChecksumVariant | null;
   /** When no variant matched: what the checksum should have been for the packet's version. */
-  checksumExpected: number | null;
+  readonly checksumExpected: number | null;
   /** Virtual addresses actually present in the packet (may be fewer than addrCount when truncated). */
-  addrs: string[];
+  readonly addrs: readonly string[];
   /** Source MAC is the VRRP VMAC 00:00:5e:00:01:XX (IPv4) / 00:00:5e:00:02:XX (IPv6). */
-  vmac: boolean;
+  readonly vmac: boolean;
   /** VMAC whose VRID byte equals this VRID and whose family byte matches; null when not a VMAC. */
-  vmacMatches: boolean | null;
+  readonly vmacMatches: boolean | null;
   /** The capture cut the VRRP message short. */
-  truncated: boolean;
+  readonly truncated: boolean;
   /**
    * VRRP bytes present in the capture (ip.payloadLength unless truncated). Fields past it
    * read as 0 (null for authType / auth data). Always set by decodeFrame.
    */
-  capturedLength?: number;
+  readonly capturedLength?: number;
 }
 
 export interface CarpPacket extends Base {
-  kind: 'carp';
-  ip: Ip;
-  version: number;
-  type: number;
-  vhid: number;
-  advskew: number;
-  advbase: number;
-  truncated: boolean;
+  readonly kind: 'carp';
+  readonly ip: Ip;
+  readonly version: number;
+  readonly type: number;
+  readonly vhid: number;
+  readonly advskew: number;
+  readonly advbase: number;
+  readonly truncated: boolean;
   /** Byte 4: OpenBSD's carp_demote (demotion counter), reserved (pad) in FreeBSD/NetBSD. Always set by decodeFrame. */
-  demote?: number;
+  readonly demote?: number;
   /** CARP bytes present in the capture (36 unless truncated). Always set by decodeFrame. */
-  capturedLength?: number;
+  readonly capturedLength?: number;
 }
 
 export interface ArpPacket extends Base {
-  kind: 'arp';
+  readonly kind: 'arp';
   /** 1 request, 2 reply. */
-  op: number;
-  senderMac: string;
-  senderIp: string;
-  targetMac: string;
-  targetIp: string;
+  readonly op: number;
+  readonly senderMac: string;
+  readonly senderIp: string;
+  readonly targetMac: string;
+  readonly targetIp: string;
   /** Gratuitous: sender IP = target IP (request or reply), or a reply broadcast to ff:ff:ff:ff:ff:ff. */
-  gratuitous: boolean;
+  readonly gratuitous: boolean;
 }
 
 /** ICMPv6 neighbor advertisement (RFC 4861 §4.4): the IPv6 form of a gratuitous ARP when unsolicited. */
 export interface NaPacket extends Base {
-  kind: 'na';
-  ip: Ip;
-  target: string;
-  router: boolean;
-  solicited: boolean;
-  override: boolean;
+  readonly kind: 'na';
+  readonly ip: Ip;
+  readonly target: string;
+  readonly router: boolean;
+  readonly solicited: boolean;
+  readonly override: boolean;
   /** Target link-layer address option, if present. */
-  targetMac: string | null;
+  readonly targetMac: string | null;
   /** Unsolicited (S flag clear): announces an address, as keepalived does after a takeover. */
-  unsolicited: boolean;
+  readonly unsolicited: boolean;
   /** ICMPv6 checksum as sent. Always set by decodeFrame. */
-  checksum?: number;
+  readonly checksum?: number;
   /** ICMPv6 checksum (with the IPv6 pseudo-header, RFC 4443 §2.3) verified; 'unverified' when truncated. Always set by decodeFrame. */
-  checksumStatus?: ChecksumStatus;
+  readonly checksumStatus?: ChecksumStatus;
 }
 
 /** A frame that claimed to be one of ours (VRRP, ARP, NA, CARP) but could not be decoded. */
 export interface MalformedPacket extends Base {
-  kind: 'malformed';
-  ip: Ip | null;
+  readonly kind: 'malformed';
+  readonly ip: Ip | null;
   /** What it claimed to be. */
-  claimed: 'vrrp' | 'arp' | 'na' | 'ip' | 'link';
-  reason: string;
-  offset: number;
+  readonly claimed: 'vrrp' | 'arp' | 'na' | 'ip' | 'link';
+  readonly reason: string;
+  readonly offset: number;
 }
 
 /**
@@ -177,15 +173,15 @@ export interface MalformedPacket extends Base {
  * VRRP listener for a unicast peer). Kernels send no ICMP errors about multicast.
  */
 export interface IcmpErrorPacket extends Base {
-  kind: 'icmp-error';
+  readonly kind: 'icmp-error';
   /** Outer header: `src` is who rejects, `dst` is whose advert was rejected. */
-  ip: Ip;
-  icmpType: number;
-  icmpCode: number;
+  readonly ip: Ip;
+  readonly icmpType: number;
+  readonly icmpCode: number;
   /** Stable words: 'protocol-unreachable', 'admin-prohibited', 'port-unreachable', 'host-unreachable', 'net-unreachable', 'unrecognized-next-header', ... or 'type T code C'. */
-  reason: string;
+  readonly reason: string;
   /** The quoted packet's header (and VRRP fields when enough of it is quoted). */
-  quoted: { family: Family; src: string; dst: string; protocol: number; vrid: number | null; version: number | null; priority: number | null };
+  readonly quoted: { readonly family: Family; readonly src: string; readonly dst: string; readonly protocol: number; readonly vrid: number | null; readonly version: number | null; readonly priority: number | null };
 }
 
 /**
@@ -194,25 +190,50 @@ export interface IcmpErrorPacket extends Base {
  * with no sources (and BLOCK_OLD_SOURCES emptying the list) leave.
  */
 export interface GroupPacket extends Base {
-  kind: 'group';
-  ip: Ip;
-  protocol: 'igmp' | 'mld';
-  version: number;
-  op: 'report' | 'leave' | 'query';
+  readonly kind: 'group';
+  readonly ip: Ip;
+  readonly protocol: 'igmp' | 'mld';
+  readonly version: number;
+  readonly op: 'report' | 'leave' | 'query';
   /** Groups this packet joins (reports) and leaves. */
-  joins: string[];
-  leaves: string[];
+  readonly joins: readonly string[];
+  readonly leaves: readonly string[];
   /** Query: the group asked about (null for a general query). */
-  group: string | null;
+  readonly group: string | null;
 }
 
 /** Anything we do not analyse (other protocols). Only counted. */
 export interface OtherPacket extends Base {
-  kind: 'other';
+  readonly kind: 'other';
 }
+
+/**
+ * A packet while decode/ builds and checks it. Everything downstream gets the read-only types
+ * above: a packet may be shared (the Decoder hands the packet it decoded for an earlier identical
+ * frame to the next one), so nobody may change one.
+ */
+export type Draft<P> = { -readonly [K in keyof P]: P[K] extends readonly (infer E)[] ? E[] : P[K] };
 
 export type Packet = VrrpPacket | CarpPacket | ArpPacket | NaPacket | IcmpErrorPacket | GroupPacket | MalformedPacket | OtherPacket;
 
 export const VRRP_PROTOCOL = 112;
 export const VRRP_GROUP_V4 = '224.0.0.18';
 export const VRRP_GROUP_V6 = 'ff02::12';
+
+/**
+ * One frame as it leaves decode/: when and where it was in the capture (facts of the frame,
+ * never of the packet), and what it decoded to.
+ */
+export interface Decoded<P extends Packet = Packet> {
+  /** Epoch seconds (the frame's capture time). */
+  readonly ts: number;
+  /** Record number in the capture (1-based). */
+  readonly record: number;
+  /**
+   * The frame repeats one the Decoder remembers (equal but for the IPv4 identification and
+   * header checksum), and `packet` is the packet decoded then: whatever a consumer took from that
+   * packet last time it may reuse. Always false from decodeFrame's callers that build their own.
+   */
+  readonly repeat: boolean;
+  readonly packet: P;
+}

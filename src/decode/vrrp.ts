@@ -47,27 +47,14 @@
 // checks.ts's job. The message length is the IP payload length, not the frame's.
 
 import type { Frame } from '../frame.js';
-import type { ChecksumStatus, ChecksumVariant, Ip, Link, VrrpPacket } from './types.js';
+import type { Draft, ChecksumStatus, ChecksumVariant, Ip, Link, VrrpPacket } from './types.js';
+import { VRRP_PROTOCOL } from './types.js';
 import { hexRange, ipv4At, ipv6At, latin1UntilNul, u16, u8 } from './bytes.js';
 import { checksumFor, onesSum, pseudoHeaderSum, pseudoHeaderSumV4WithDst, sumVerifies, VRRP_GROUP_V4_SUM } from './checksum.js';
 
 export const VRRP_HEADER_LENGTH = 8;
 /** RFC 3768 §5.3.10: 8 bytes of authentication data after the addresses. */
 export const VRRP_AUTH_DATA_LENGTH = 8;
-const PROTOCOL = 112;
-
-/** RFC 3768 §5.3.2, RFC 9568 §5.2.2. */
-export const VRRP_TYPE_NAMES = { 1: 'advertisement' } as const;
-
-/** RFC 2338 §5.3.6 defined 1 and 2; RFC 3768 §5.3.6 reserves them, yet keepalived still sends 1. */
-export const VRRP_AUTH_TYPE_NAMES = { 0: 'none', 1: 'simple', 2: 'ah' } as const;
-
-/** What a priority value means (RFC 3768 §5.3.4, RFC 9568 §5.2.4), or null for an ordinary backup priority. */
-export function priorityMeaning(priority: number): 'master resigning' | 'address owner' | null {
-  if (priority === 0) return 'master resigning';
-  if (priority === 255) return 'address owner';
-  return null;
-}
 
 // The 8 auth bytes repeat in every advertisement of a virtual router: their hex and
 // text forms are built once per distinct value (direct-mapped, like the address caches).
@@ -121,8 +108,8 @@ function verifyChecksum(b: Uint8Array, ip: Ip, ipOffset: number, o: number, leng
   // RFC 5798 §5.2.8: with the pseudo-header of RFC 2460 §8.1, next header 112.
   const v4 = ip.family === 'ipv4';
   const pseudo = v4
-    ? pseudoHeaderSum(b, ipOffset + 12, ipOffset + 16, 4, PROTOCOL, length)
-    : pseudoHeaderSum(b, ipOffset + 8, ipOffset + 24, 16, PROTOCOL, length);
+    ? pseudoHeaderSum(b, ipOffset + 12, ipOffset + 16, 4, VRRP_PROTOCOL, length)
+    : pseudoHeaderSum(b, ipOffset + 8, ipOffset + 24, 16, VRRP_PROTOCOL, length);
   if (sumVerifies(message + checksum + pseudo)) return OK_V3;
   if (v4) {
     // Cisco IOS and keepalived's vrrp_v3_checksum_as_v2 leave the pseudo-header out.
@@ -130,7 +117,7 @@ function verifyChecksum(b: Uint8Array, ip: Ip, ipOffset: number, o: number, leng
     // keepalived < 1.3.6 built the pseudo-header with 224.0.0.18 even when unicasting.
     const toGroup = b[ipOffset + 16] === 224 && b[ipOffset + 17] === 0 && b[ipOffset + 18] === 0 && b[ipOffset + 19] === 18;
     if (!toGroup) {
-      const legacy = pseudoHeaderSumV4WithDst(b, ipOffset + 12, VRRP_GROUP_V4_SUM, PROTOCOL, length);
+      const legacy = pseudoHeaderSumV4WithDst(b, ipOffset + 12, VRRP_GROUP_V4_SUM, VRRP_PROTOCOL, length);
       if (sumVerifies(message + checksum + legacy)) return OK_V3_LEGACY;
     }
   }
@@ -142,7 +129,7 @@ function verifyChecksum(b: Uint8Array, ip: Ip, ipOffset: number, o: number, leng
  * payload length holds at least the 8-byte fixed header; the capture may still have cut it.
  * `srcMacOffset` is where the link's source MAC sits in the frame, -1 when there is none.
  */
-export function decodeVrrp(frame: Frame, link: Link, ip: Ip, ipOffset: number, srcMacOffset: number): VrrpPacket {
+export function decodeVrrp(frame: Frame, link: Link, ip: Ip, ipOffset: number, srcMacOffset: number): Draft<VrrpPacket> {
   const b = frame.data;
   const o = ip.payloadOffset;
   const length = ip.payloadLength;
@@ -207,8 +194,6 @@ export function decodeVrrp(frame: Frame, link: Link, ip: Ip, ipOffset: number, s
 
   return {
     kind: 'vrrp',
-    ts: frame.ts,
-    record: frame.record,
     link,
     problems: [],
     ip,

@@ -1,120 +1,18 @@
 // NDJSON records. Field names are stable and documented in README.md ("JSON format"); names follow
 // the protocol's vocabulary (Wireshark's vrrp.* fields in spirit).
+//
+// A packet record is driven by one field table per packet kind (Wireshark's hf[] idea): name,
+// type and value. The same table gives the object (packetRecord), the text (packetJsonLine) and
+// the bytes written per packet (writePacketJson), so the three cannot disagree, and a new field is
+// one line. test/render/json-line.test.ts holds text and object equal on every capture we have.
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
-import type { Ip, Packet, VrrpPacket } from '../decode/types.js';
+import type { CaptureTotals } from '../capture/types.js';
+import { ARP_OP_NAMES } from '../decode/names.js';
+import type { Decoded, Packet, Problem, VrrpPacket } from '../decode/types.js';
 import { keptBytes, KeptPerSource, type KeptText } from './kept.js';
 import type { Output } from './output.js';
 import { sixDigits } from './time.js';
-
-/** The IP fields every IP-carried record starts with, in this order. */
-function ipFields(ip: Ip): { family: Ip['family']; src: string; dst: string; ttl: number } {
-  return { family: ip.family, src: ip.src, dst: ip.dst, ttl: ip.ttl };
-}
-
-/** The JSON record for a packet, or null for packets we do not report (other protocols). */
-export function packetRecord(p: Packet): Record<string, unknown> | null {
-  const base = {
-    type: p.kind,
-    ts: p.ts,
-    record: p.record,
-    srcMac: p.link.srcMac,
-    dstMac: p.link.dstMac,
-    ...(p.link.vlans.length ? { vlans: p.link.vlans } : {}),
-  };
-  const problems = p.problems.map((x) => x.id);
-  switch (p.kind) {
-    case 'vrrp':
-      return {
-        ...base,
-        ...ipFields(p.ip),
-        version: p.version,
-        vrrpType: p.type,
-        vrid: p.vrid,
-        priority: p.priority,
-        addrCount: p.addrCount,
-        addrs: p.addrs,
-        intervalMs: p.intervalMs,
-        authType: p.authType,
-        authPass: p.authPass,
-        checksum: p.checksumStatus,
-        checksumValue: p.checksum,
-        checksumVariant: p.checksumVariant,
-        checksumExpected: p.checksumExpected,
-        vmac: p.vmac,
-        vmacMatches: p.vmacMatches,
-        truncated: p.truncated,
-        problems,
-      };
-    case 'carp':
-      return { ...base, ...ipFields(p.ip), version: p.version, vhid: p.vhid, advbase: p.advbase, advskew: p.advskew, problems };
-    case 'arp':
-      return {
-        ...base,
-        src: p.senderIp,
-        dst: p.targetIp,
-        ttl: null,
-        op: p.op === 1 ? 'request' : p.op === 2 ? 'reply' : p.op,
-        senderMac: p.senderMac,
-        senderIp: p.senderIp,
-        targetMac: p.targetMac,
-        targetIp: p.targetIp,
-        gratuitous: p.gratuitous,
-        problems,
-      };
-    case 'na':
-      return {
-        ...base,
-        family: 'ipv6',
-        src: p.ip.src,
-        dst: p.ip.dst,
-        ttl: p.ip.ttl,
-        target: p.target,
-        targetMac: p.targetMac,
-        router: p.router,
-        solicited: p.solicited,
-        override: p.override,
-        unsolicited: p.unsolicited,
-        problems,
-      };
-    case 'icmp-error':
-      return {
-        ...base,
-        ...ipFields(p.ip),
-        icmpType: p.icmpType,
-        icmpCode: p.icmpCode,
-        reason: p.reason,
-        quoted: p.quoted,
-        problems,
-      };
-    case 'group':
-      return {
-        ...base,
-        ...ipFields(p.ip),
-        protocol: p.protocol,
-        version: p.version,
-        op: p.op,
-        joins: p.joins,
-        leaves: p.leaves,
-        group: p.group,
-        problems,
-      };
-    case 'malformed':
-      return {
-        ...base,
-        family: p.ip?.family ?? null,
-        src: p.ip?.src ?? null,
-        dst: p.ip?.dst ?? null,
-        ttl: p.ip?.ttl ?? null,
-        claimed: p.claimed,
-        reason: p.reason,
-        offset: p.offset,
-        problems,
-      };
-    default:
-      return null;
-  }
-}
 
 export function alertRecord(a: Alert): Record<string, unknown> {
   return { type: 'alert', ...a };
@@ -140,14 +38,6 @@ export function vridRecord(v: VridSnapshot): Record<string, unknown> {
   };
 }
 
-export interface CaptureTotals {
-  frames: number;
-  /** libpcap counters (live only). */
-  received?: number;
-  dropped?: number;
-  ifDropped?: number;
-}
-
 export function summaryRecord(s: AnalyzerSnapshot, capture: CaptureTotals, firstTs: number | null): Record<string, unknown> {
   return {
     type: 'summary',
@@ -161,6 +51,9 @@ export function summaryRecord(s: AnalyzerSnapshot, capture: CaptureTotals, first
   };
 }
 
+
+// ---- values as JSON text -------------------------------------------------------------------
+
 // JSON.stringify escapes C0 controls but writes DEL and the C1 controls (U+0080-U+009F) raw, and
 // terminals act on C1 (U+009B is CSI): a VRRPv2 password off the wire could drive the terminal of
 // whoever views the NDJSON. \u escapes keep the same JSON value.
@@ -173,14 +66,6 @@ export function toJsonLine(rec: Record<string, unknown>): string {
   const s = JSON.stringify(rec);
   return JSON_UNSAFE.test(s) ? s.replace(JSON_UNSAFE_ALL, (c) => '\\u00' + c.charCodeAt(0).toString(16)) : s;
 }
-
-// ---- the per-packet hot path -------------------------------------------------------------------
-// VRRP, ARP and NA records are nearly every line of `read --json`. Building them as spread objects
-// and handing those to JSON.stringify cost ~30 µs a record (the conditional spread leaves V8 with
-// dictionary-mode objects); writing the text directly is over 20x faster. The output is exactly
-// toJsonLine(packetRecord(p)): same keys in the same order, same values, same escaping
-// (test/render/json-line.test.ts holds the two side by side). Other kinds are rare and take the
-// general path, so a field added to packetRecord for them needs nothing here.
 
 /** A JSON string literal; anything JSON or toJsonLine would escape takes their path. */
 function jsonStr(s: string): string {
@@ -246,147 +131,330 @@ function jsonTs(ts: number): string {
   return jsonNum(ts);
 }
 
-function plainArray(xs: readonly string[]): string {
-  if (xs.length === 0) return '[]';
-  let s = '["' + xs[0];
-  for (let i = 1; i < xs.length; i++) s += '","' + xs[i];
-  return s + '"]';
-}
 
-function jsonProblems(p: Packet): string {
-  const ps = p.problems;
-  if (ps.length === 0) return '[]';
-  let s = '["' + ps[0].id;
-  for (let i = 1; i < ps.length; i++) s += '","' + ps[i].id;
-  return s + '"]';
-}
-
-/** `,"srcMac":..,"dstMac":..[,"vlans":[..]]` */
-function jsonLink(p: Packet): string {
-  const l = p.link;
-  const s = ',"srcMac":' + plainOrNull(l.srcMac) + ',"dstMac":' + plainOrNull(l.dstMac);
-  return l.vlans.length ? s + ',"vlans":[' + l.vlans.join(',') + ']' : s;
-}
-
-/** `{"type":..,"ts":..,"record":..,"srcMac":..,"dstMac":..[,"vlans":[..]]` without the closing brace. */
-function jsonBase(p: Packet): string {
-  return '{"type":"' + p.kind + '","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + jsonLink(p);
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Every field vrrpRest() shows is the same in `a` and `b` (sources are equal by the map key). */
-function sameVrrpRest(a: VrrpPacket, b: VrrpPacket): boolean {
-  return (
-    a.priority === b.priority && a.checksum === b.checksum && a.link.srcMac === b.link.srcMac && a.link.dstMac === b.link.dstMac &&
-    a.ip.dst === b.ip.dst && a.ip.ttl === b.ip.ttl && a.ip.family === b.ip.family && a.version === b.version && a.type === b.type &&
-    a.vrid === b.vrid && a.addrCount === b.addrCount && a.intervalMs === b.intervalMs && a.authType === b.authType &&
-    a.authPass === b.authPass && a.checksumStatus === b.checksumStatus && a.checksumVariant === b.checksumVariant &&
-    a.checksumExpected === b.checksumExpected && a.vmac === b.vmac && a.vmacMatches === b.vmacMatches && a.truncated === b.truncated &&
-    a.problems.length === 0 && b.problems.length === 0 && sameStrings(a.addrs, b.addrs) && sameNumbers(a.link.vlans, b.link.vlans)
-  );
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The VRRP record from the link addresses on: `,"srcMac":...,"problems":[...]}`. */
-function vrrpRest(p: VrrpPacket): string {
-  return jsonLink(p) +
-    ',"family":"' + p.ip.family + '","src":"' + p.ip.src + '","dst":"' + p.ip.dst +
-        '","ttl":' + p.ip.ttl + ',"version":' + p.version + ',"vrrpType":' + p.type +
-        ',"vrid":' + p.vrid + ',"priority":' + p.priority + ',"addrCount":' + p.addrCount +
-        ',"addrs":' + plainArray(p.addrs) + ',"intervalMs":' + jsonNum(p.intervalMs) +
-        ',"authType":' + jsonNumOrNull(p.authType) + ',"authPass":' + (p.authPass === null ? 'null' : jsonStr(p.authPass)) +
-        ',"checksum":"' + p.checksumStatus + '","checksumValue":' + p.checksum +
-        ',"checksumVariant":' + plainOrNull(p.checksumVariant) + ',"checksumExpected":' + jsonNumOrNull(p.checksumExpected) +
-        ',"vmac":' + p.vmac + ',"vmacMatches":' + p.vmacMatches + ',"truncated":' + p.truncated +
-        ',"problems":' + jsonProblems(p) + '}';
-}
-
-/** Advert records from the link addresses on, kept per source. */
-const vrrpRests = new KeptPerSource(sameVrrpRest);
-
-function keptVrrpRest(p: VrrpPacket): KeptText {
-  return vrrpRests.lookup(p) ?? vrrpRests.keep(p, vrrpRest(p));
-}
-
-const VRRP_HEAD = '{"type":"vrrp","ts":';
-const ARP_HEAD = '{"type":"arp","ts":';
-const RECORD_KEY = ',"record":';
+// ---- packet records ----------------------------------------------------------------------------
 
 /**
- * Writes packetJsonLine(p) to `out` (nothing for packets we do not report). An advert goes out
- * as bytes: the head, its time and record number, then the bytes kept for its source; an ARP
- * packet as bytes written field by field (no string built for it).
+ * How a field's value is written. `plain`: a string that needs no escaping by construction
+ * (addresses and MACs as the decoders format them, the fixed words of the Packet types); `text`:
+ * wire text (passwords, reasons), always escaped; `value`: anything else, through JSON.stringify.
  */
-export function writePacketJson(out: Output, p: Packet): void {
-  if ((p.kind === 'vrrp' || p.kind === 'arp') && digitsFit(p)) {
+type FieldType =
+  | 'plain' | 'plainOrNull' | 'text' | 'textOrNull' | 'num' | 'numOrNull' | 'bool' | 'boolOrNull'
+  | 'plains' | 'problems' | 'nameOrNum' | 'value';
+
+interface Field<P> {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly get: (p: P) => unknown;
+  /** `,"name":`, as written before the value. */
+  readonly key: string;
+}
+
+interface RecordTable<P> {
+  readonly fields: readonly Field<P>[];
+  /** Every field can be written as bytes without escaping (see putFields). */
+  readonly bytesOk: boolean;
+}
+
+function table<P>(fields: [name: string, type: FieldType, get: (p: P) => unknown][]): RecordTable<P> {
+  return {
+    fields: fields.map(([name, type, get]) => ({ name, type, get, key: ',"' + name + '":' })),
+    bytesOk: fields.every(([, type]) => type !== 'text' && type !== 'textOrNull' && type !== 'value'),
+  };
+}
+
+type Of<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
+
+/** The fields after the link addresses, per kind. Kinds without a table (other) have no record. */
+const RECORDS: { readonly [K in Packet['kind']]?: RecordTable<Of<K>> } = {
+  vrrp: table<VrrpPacket>([
+    ['family', 'plain', (p) => p.ip.family],
+    ['src', 'plain', (p) => p.ip.src],
+    ['dst', 'plain', (p) => p.ip.dst],
+    ['ttl', 'num', (p) => p.ip.ttl],
+    ['version', 'num', (p) => p.version],
+    ['vrrpType', 'num', (p) => p.type],
+    ['vrid', 'num', (p) => p.vrid],
+    ['priority', 'num', (p) => p.priority],
+    ['addrCount', 'num', (p) => p.addrCount],
+    ['addrs', 'plains', (p) => p.addrs],
+    ['intervalMs', 'num', (p) => p.intervalMs],
+    ['authType', 'numOrNull', (p) => p.authType],
+    ['authPass', 'textOrNull', (p) => p.authPass],
+    ['checksum', 'plain', (p) => p.checksumStatus],
+    ['checksumValue', 'num', (p) => p.checksum],
+    ['checksumVariant', 'plainOrNull', (p) => p.checksumVariant],
+    ['checksumExpected', 'numOrNull', (p) => p.checksumExpected],
+    ['vmac', 'bool', (p) => p.vmac],
+    ['vmacMatches', 'boolOrNull', (p) => p.vmacMatches],
+    ['truncated', 'bool', (p) => p.truncated],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+  carp: table<Of<'carp'>>([
+    ['family', 'plain', (p) => p.ip.family],
+    ['src', 'plain', (p) => p.ip.src],
+    ['dst', 'plain', (p) => p.ip.dst],
+    ['ttl', 'num', (p) => p.ip.ttl],
+    ['version', 'num', (p) => p.version],
+    ['vhid', 'num', (p) => p.vhid],
+    ['advbase', 'num', (p) => p.advbase],
+    ['advskew', 'num', (p) => p.advskew],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+  arp: table<Of<'arp'>>([
+    ['src', 'plain', (p) => p.senderIp],
+    ['dst', 'plain', (p) => p.targetIp],
+    ['ttl', 'numOrNull', () => null],
+    ['op', 'nameOrNum', (p) => (ARP_OP_NAMES as Record<number, string>)[p.op] ?? p.op],
+    ['senderMac', 'plain', (p) => p.senderMac],
+    ['senderIp', 'plain', (p) => p.senderIp],
+    ['targetMac', 'plain', (p) => p.targetMac],
+    ['targetIp', 'plain', (p) => p.targetIp],
+    ['gratuitous', 'bool', (p) => p.gratuitous],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+  na: table<Of<'na'>>([
+    ['family', 'plain', () => 'ipv6'],
+    ['src', 'plain', (p) => p.ip.src],
+    ['dst', 'plain', (p) => p.ip.dst],
+    ['ttl', 'num', (p) => p.ip.ttl],
+    ['target', 'plain', (p) => p.target],
+    ['targetMac', 'plainOrNull', (p) => p.targetMac],
+    ['router', 'bool', (p) => p.router],
+    ['solicited', 'bool', (p) => p.solicited],
+    ['override', 'bool', (p) => p.override],
+    ['unsolicited', 'bool', (p) => p.unsolicited],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+  'icmp-error': table<Of<'icmp-error'>>([
+    ['family', 'plain', (p) => p.ip.family],
+    ['src', 'plain', (p) => p.ip.src],
+    ['dst', 'plain', (p) => p.ip.dst],
+    ['ttl', 'num', (p) => p.ip.ttl],
+    ['icmpType', 'num', (p) => p.icmpType],
+    ['icmpCode', 'num', (p) => p.icmpCode],
+    ['reason', 'text', (p) => p.reason],
+    ['quoted', 'value', (p) => p.quoted],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+  group: table<Of<'group'>>([
+    ['family', 'plain', (p) => p.ip.family],
+    ['src', 'plain', (p) => p.ip.src],
+    ['dst', 'plain', (p) => p.ip.dst],
+    ['ttl', 'num', (p) => p.ip.ttl],
+    ['protocol', 'plain', (p) => p.protocol],
+    ['version', 'num', (p) => p.version],
+    ['op', 'plain', (p) => p.op],
+    ['joins', 'plains', (p) => p.joins],
+    ['leaves', 'plains', (p) => p.leaves],
+    ['group', 'plainOrNull', (p) => p.group],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+  malformed: table<Of<'malformed'>>([
+    ['family', 'plainOrNull', (p) => p.ip?.family ?? null],
+    ['src', 'plainOrNull', (p) => p.ip?.src ?? null],
+    ['dst', 'plainOrNull', (p) => p.ip?.dst ?? null],
+    ['ttl', 'numOrNull', (p) => p.ip?.ttl ?? null],
+    ['claimed', 'plain', (p) => p.claimed],
+    ['reason', 'text', (p) => p.reason],
+    ['offset', 'num', (p) => p.offset],
+    ['problems', 'problems', (p) => p.problems],
+  ]),
+};
+
+function tableOf<P extends Packet>(p: P): RecordTable<P> | undefined {
+  return RECORDS[p.kind] as RecordTable<P> | undefined;
+}
+
+/** The value a field holds in the record object (what JSON.stringify is given). */
+function objectValue(type: FieldType, v: unknown): unknown {
+  return type === 'problems' ? (v as readonly Problem[]).map((x) => x.id) : v;
+}
+
+/** The JSON record for a decoded frame, or null for packets we do not report (other protocols). */
+export function packetRecord(d: Decoded): Record<string, unknown> | null {
+  const p = d.packet;
+  const t = tableOf(p);
+  if (t === undefined) return null;
+  const rec: Record<string, unknown> = {
+    type: p.kind,
+    ts: d.ts,
+    record: d.record,
+    srcMac: p.link.srcMac,
+    dstMac: p.link.dstMac,
+  };
+  if (p.link.vlans.length) rec.vlans = p.link.vlans;
+  for (const f of t.fields) rec[f.name] = objectValue(f.type, f.get(p));
+  return rec;
+}
+
+/** A field's value as JSON text, exactly as toJsonLine would write it. */
+function valueText(type: FieldType, v: unknown): string {
+  switch (type) {
+    case 'plain':
+      return plain(v as string);
+    case 'plainOrNull':
+      return plainOrNull(v as string | null);
+    case 'text':
+      return jsonStr(v as string);
+    case 'textOrNull':
+      return v === null ? 'null' : jsonStr(v as string);
+    case 'num':
+      return jsonNum(v as number);
+    case 'numOrNull':
+      return jsonNumOrNull(v as number | null);
+    case 'bool':
+    case 'boolOrNull':
+      return String(v);
+    case 'plains':
+      return plainArray(v as readonly string[]);
+    case 'problems':
+      return jsonProblems(v as readonly Problem[]);
+    case 'nameOrNum':
+      return typeof v === 'string' ? plain(v) : jsonNum(v as number);
+    case 'value':
+      return toJsonLine(v as Record<string, unknown>);
+  }
+}
+
+/** The record from the link addresses on: `,"srcMac":...,"problems":[...]}`. */
+function recordTail<P extends Packet>(p: P, t: RecordTable<P>): string {
+  let s = jsonLink(p);
+  for (const f of t.fields) s += f.key + valueText(f.type, f.get(p));
+  return s + '}';
+}
+
+/** Every field of the record tail is the same in `a` and `b` (sources are equal by the map key). */
+function sameTail<P extends Packet>(t: RecordTable<P>, a: P, b: P): boolean {
+  if (a.link.srcMac !== b.link.srcMac || a.link.dstMac !== b.link.dstMac || !sameItems(a.link.vlans, b.link.vlans)) return false;
+  for (const f of t.fields) {
+    const x = f.get(a);
+    const y = f.get(b);
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || f.type === 'problems' || !sameItems(x, y)) return false;
+  }
+  // Problems are kept only when there are none: their messages are not in the record.
+  return a.problems.length === 0 && b.problems.length === 0;
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const VRRP = RECORDS.vrrp!;
+
+/** Advert records from the link addresses on, kept per source. */
+const vrrpTails = new KeptPerSource((a, b) => sameTail(VRRP, a, b));
+
+function keptVrrpTail(p: VrrpPacket): KeptText {
+  return vrrpTails.lookup(p) ?? vrrpTails.keep(p, recordTail(p, VRRP));
+}
+
+/** toJsonLine(packetRecord(d)), built from the kind's table; null for packets we do not report. */
+export function packetJsonLine(d: Decoded): string | null {
+  const p = d.packet;
+  const t = tableOf(p);
+  if (t === undefined) return null;
+  const tail = p.kind === 'vrrp' ? keptVrrpTail(p).text : recordTail(p, t);
+  return '{"type":"' + p.kind + '","ts":' + jsonTs(d.ts) + ',"record":' + jsonNum(d.record) + tail;
+}
+
+/**
+ * Writes packetJsonLine(d) to `out` (nothing for packets we do not report). Adverts go out as
+ * bytes: the head, the time and record number, then the bytes kept for their source; kinds whose
+ * table needs no escaping (ARP, NA, ...) are written field by field; the rest as a string.
+ */
+export function writePacketJson(out: Output, d: Decoded): void {
+  const p = d.packet;
+  const t = tableOf(p);
+  if (t === undefined) return;
+  if (digitsFit(d)) {
     if (p.kind === 'vrrp') {
-      const bytes = keptBytes(keptVrrpRest(p));
+      const bytes = keptBytes(keptVrrpTail(p));
       // head 20 + seconds <= 11 + "." + 6 + key 10 + record <= 16
       if (out.begin(64 + bytes.length)) {
-        putHead(out, VRRP_HEAD, p);
+        putHead(out, p.kind, d);
         out.putBytes(bytes);
         out.endLine();
         return;
       }
       if (out.closed) return;
-    } else if (p.link.vlans.length === 0 && p.problems.length === 0 && (p.op === 1 || p.op === 2)) {
-      const l = p.link;
-      // The fixed text is under 200 bytes and each number under 20 digits; the rest is the strings.
-      const max = 256 + (l.srcMac?.length ?? 0) + (l.dstMac?.length ?? 0) +
-        2 * (p.senderIp.length + p.targetIp.length) + p.senderMac.length + p.targetMac.length;
-      if (out.begin(max)) {
-        // Addresses and MACs are ASCII as the decoders format them: written as they are.
-        putHead(out, ARP_HEAD, p);
-        out.putAscii(',"srcMac":');
-        putPlainOrNull(out, l.srcMac);
-        out.putAscii(',"dstMac":');
-        putPlainOrNull(out, l.dstMac);
-        out.putAscii(',"src":"');
-        out.putAscii(p.senderIp);
-        out.putAscii('","dst":"');
-        out.putAscii(p.targetIp);
-        out.putAscii(p.op === 1 ? '","ttl":null,"op":"request","senderMac":"' : '","ttl":null,"op":"reply","senderMac":"');
-        out.putAscii(p.senderMac);
-        out.putAscii('","senderIp":"');
-        out.putAscii(p.senderIp);
-        out.putAscii('","targetMac":"');
-        out.putAscii(p.targetMac);
-        out.putAscii('","targetIp":"');
-        out.putAscii(p.targetIp);
-        out.putAscii(p.gratuitous ? '","gratuitous":true,"problems":[]}' : '","gratuitous":false,"problems":[]}');
-        out.endLine();
-        return;
-      }
-      if (out.closed) return;
-    }
+    } else if (t.bytesOk && out.begin(64 + tailBytes(p, t))) {
+      putHead(out, p.kind, d);
+      putFields(out, p, t);
+      out.endLine();
+      return;
+    } else if (out.closed) return;
   }
-  const line = packetJsonLine(p);
+  const line = packetJsonLine(d);
   if (line !== null) out.line(line);
 }
 
-/** The packet's time and record number can be written as digits, the way jsonTs and jsonNum print them. */
-function digitsFit(p: Packet): boolean {
-  if (!(p.ts >= 0 && p.ts < 2 ** 33 && Number.isSafeInteger(p.record) && p.record >= 0)) return false;
-  // jsonTs's digits: whole seconds, then the microseconds without trailing zeros, for a time that is a whole number of microseconds.
-  return Math.round(p.ts * 1e6) / 1e6 === p.ts;
+/** At most how many bytes putFields writes for `p`. */
+function tailBytes<P extends Packet>(p: P, t: RecordTable<P>): number {
+  const l = p.link;
+  let n = 48 + (l.srcMac?.length ?? 0) + (l.dstMac?.length ?? 0) + 8 * l.vlans.length;
+  for (const f of t.fields) {
+    n += f.key.length;
+    const v = f.get(p);
+    if (typeof v === 'string') n += v.length + 2;
+    else if (Array.isArray(v)) for (const x of v) n += (typeof x === 'string' ? x.length : (x as Problem).id.length) + 3;
+    else n += 24;
+  }
+  return n + 2;
 }
 
-/** `head`, the time as jsonTs prints it, then `,"record":` and the record number (see digitsFit). */
-function putHead(out: Output, head: string, p: Packet): void {
-  const micros = Math.round(p.ts * 1e6);
+/** The record tail as bytes, for a table with bytesOk: plain strings are ASCII as the decoders format them. */
+function putFields<P extends Packet>(out: Output, p: P, t: RecordTable<P>): void {
+  const l = p.link;
+  out.putAscii(',"srcMac":');
+  putPlainOrNull(out, l.srcMac);
+  out.putAscii(',"dstMac":');
+  putPlainOrNull(out, l.dstMac);
+  if (l.vlans.length) out.putAscii(',"vlans":[' + l.vlans.join(',') + ']');
+  for (const f of t.fields) {
+    out.putAscii(f.key);
+    const v = f.get(p);
+    switch (f.type) {
+      case 'plain':
+      case 'plainOrNull':
+        putPlainOrNull(out, v as string | null);
+        break;
+      case 'num':
+      case 'numOrNull':
+        if (v === null) out.putAscii('null');
+        else if (Number.isSafeInteger(v) && (v as number) >= 0) out.putInt(v as number);
+        else out.putAscii(jsonNum(v as number));
+        break;
+      case 'nameOrNum':
+        if (typeof v === 'string') putPlainOrNull(out, v);
+        else out.putAscii(jsonNum(v as number));
+        break;
+      default:
+        out.putAscii(valueText(f.type, v));
+    }
+  }
+  out.putAscii('}');
+}
+
+/** The frame's time and record number can be written as digits, the way jsonTs and jsonNum print them. */
+function digitsFit(d: Decoded): boolean {
+  if (!(d.ts >= 0 && d.ts < 2 ** 33 && Number.isSafeInteger(d.record) && d.record >= 0)) return false;
+  // jsonTs's digits: whole seconds, then the microseconds without trailing zeros, for a time that is a whole number of microseconds.
+  return Math.round(d.ts * 1e6) / 1e6 === d.ts;
+}
+
+/** `{"type":"kind","ts":` + the time as jsonTs prints it + `,"record":` + the record number (see digitsFit). */
+function putHead(out: Output, kind: string, d: Decoded): void {
+  const micros = Math.round(d.ts * 1e6);
   const second = Math.floor(micros / 1e6);
   let frac = micros - second * 1e6;
-  out.putAscii(head);
+  out.putAscii('{"type":"');
+  out.putAscii(kind);
+  out.putAscii('","ts":');
   out.putInt(second);
   if (frac !== 0) {
     let width = 6;
@@ -397,8 +465,8 @@ function putHead(out: Output, head: string, p: Packet): void {
     out.putAscii('.');
     out.putDigits(frac, width);
   }
-  out.putAscii(RECORD_KEY);
-  out.putInt(p.record);
+  out.putAscii(',"record":');
+  out.putInt(d.record);
 }
 
 function putPlainOrNull(out: Output, s: string | null): void {
@@ -411,27 +479,23 @@ function putPlainOrNull(out: Output, s: string | null): void {
   out.putAscii('"');
 }
 
-/** toJsonLine(packetRecord(p)), built directly for the frequent kinds; null for packets we do not report. */
-export function packetJsonLine(p: Packet): string | null {
-  switch (p.kind) {
-    case 'vrrp':
-      return '{"type":"vrrp","ts":' + jsonTs(p.ts) + ',"record":' + jsonNum(p.record) + keptVrrpRest(p).text;
-    case 'arp':
-      return jsonBase(p) +
-        ',"src":"' + p.senderIp + '","dst":"' + p.targetIp + '","ttl":null' +
-        ',"op":' + (p.op === 1 ? '"request"' : p.op === 2 ? '"reply"' : jsonNum(p.op)) +
-        ',"senderMac":"' + p.senderMac + '","senderIp":"' + p.senderIp +
-        '","targetMac":"' + p.targetMac + '","targetIp":"' + p.targetIp +
-        '","gratuitous":' + p.gratuitous + ',"problems":' + jsonProblems(p) + '}';
-    case 'na':
-      return jsonBase(p) +
-        ',"family":"ipv6","src":"' + p.ip.src + '","dst":"' + p.ip.dst + '","ttl":' + p.ip.ttl +
-        ',"target":"' + p.target + '","targetMac":' + plainOrNull(p.targetMac) +
-        ',"router":' + p.router + ',"solicited":' + p.solicited + ',"override":' + p.override +
-        ',"unsolicited":' + p.unsolicited + ',"problems":' + jsonProblems(p) + '}';
-    default: {
-      const rec = packetRecord(p);
-      return rec === null ? null : toJsonLine(rec);
-    }
-  }
+function plainArray(xs: readonly string[]): string {
+  if (xs.length === 0) return '[]';
+  let s = '["' + xs[0];
+  for (let i = 1; i < xs.length; i++) s += '","' + xs[i];
+  return s + '"]';
+}
+
+function jsonProblems(ps: readonly Problem[]): string {
+  if (ps.length === 0) return '[]';
+  let s = '["' + ps[0].id;
+  for (let i = 1; i < ps.length; i++) s += '","' + ps[i].id;
+  return s + '"]';
+}
+
+/** `,"srcMac":..,"dstMac":..[,"vlans":[..]]` */
+function jsonLink(p: Packet): string {
+  const l = p.link;
+  const s = ',"srcMac":' + plainOrNull(l.srcMac) + ',"dstMac":' + plainOrNull(l.dstMac);
+  return l.vlans.length ? s + ',"vlans":[' + l.vlans.join(',') + ']' : s;
 }

@@ -1,7 +1,8 @@
 // One tcpdump-like line per packet, and one per alert.
 import type { Alert } from '../analyze/alerts.js';
-import type { ArpPacket, CarpPacket, GroupPacket, IcmpErrorPacket, MalformedPacket, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
-import { fmtMs } from '../analyze/analyzer.js';
+import { authTypeName, PRIORITY_MEANINGS } from '../decode/names.js';
+import type { ArpPacket, CarpPacket, Decoded, GroupPacket, IcmpErrorPacket, MalformedPacket, NaPacket, Packet, VrrpPacket } from '../decode/types.js';
+import { fmtMs } from '../duration.js';
 import type { Palette } from './color.js';
 import { escapeControls, quote } from './escape.js';
 import { keptBytes, KeptPerSource, type KeptText } from './kept.js';
@@ -13,29 +14,33 @@ export interface LineOptions {
   palette: Palette;
 }
 
-/** The line for a packet, or null for packets we do not show (other protocols). */
-export function packetLine(pkt: Packet, o: LineOptions): string | null {
+/** The line for a decoded frame, or null for packets we do not show (other protocols). */
+export function packetLine(d: Decoded, o: LineOptions): string | null {
+  const text = packetText(d.packet, o);
+  return text === null ? null : timeOfDay(d.ts) + text;
+}
+
+/** The line after its timestamp. */
+function packetText(pkt: Packet, o: LineOptions): string | null {
   switch (pkt.kind) {
     case 'vrrp':
-      return vrrpLine(pkt, o);
+      return (o.verbose ? vrrpText(pkt, o) : keptVrrpText(pkt, o).text) + problemsText(pkt, o);
     case 'arp':
-      return arpLine(pkt, o);
+      return arpText(pkt, o);
     case 'na':
-      return naLine(pkt, o);
+      return naText(pkt, o);
     case 'carp':
-      return carpLine(pkt, o);
+      return carpText(pkt, o);
     case 'icmp-error':
-      return icmpErrorLine(pkt, o);
+      return icmpErrorText(pkt, o);
     case 'group':
-      return groupLine(pkt, o);
+      return groupText(pkt, o);
     case 'malformed':
-      return malformedLine(pkt, o);
+      return malformedText(pkt, o);
     default:
       return null;
   }
 }
-
-const AUTH_NAMES: Record<number, string> = { 0: 'none', 1: 'simple', 2: 'ah' };
 
 // A segment's adverts repeat a handful of intervals and passwords: their text is kept, not
 // rebuilt per packet (fmtMs alone was 6% of `read`).
@@ -82,18 +87,14 @@ function keptVrrpText(p: VrrpPacket, o: LineOptions): KeptText {
   return vrrpTexts.lookup(p) ?? vrrpTexts.keep(p, vrrpText(p, o));
 }
 
-function vrrpLine(p: VrrpPacket, o: LineOptions): string {
-  const text = o.verbose ? vrrpText(p, o) : keptVrrpText(p, o).text;
-  return timeOfDay(p.ts) + text + problemsText(p, o);
-}
-
 /**
  * Writes the packet's line to `out` (nothing for packets we do not show). An advert without
  * problems goes out as bytes: its timestamp, then the bytes kept for its source; ARP as bytes
  * written field by field.
  */
-export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void {
-  if (pkt.kind === 'vrrp' && !o.verbose && pkt.problems.length === 0 && splitTimeOfDay(pkt.ts)) {
+export function writePacketLine(out: Output, d: Decoded, o: LineOptions): void {
+  const pkt = d.packet;
+  if (pkt.kind === 'vrrp' && !o.verbose && pkt.problems.length === 0 && splitTimeOfDay(d.ts)) {
     const kept = keptVrrpText(pkt, o);
     const bytes = keptBytes(kept);
     // "HH:MM:SS." + 6 digits
@@ -105,7 +106,7 @@ export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void 
       return;
     }
     if (out.closed) return;
-  } else if (pkt.kind === 'arp' && !o.verbose && pkt.problems.length === 0 && (pkt.op === 1 || pkt.op === 2) && splitTimeOfDay(pkt.ts)) {
+  } else if (pkt.kind === 'arp' && !o.verbose && pkt.problems.length === 0 && (pkt.op === 1 || pkt.op === 2) && splitTimeOfDay(d.ts)) {
     // Written field by field, no string built: addresses and MACs are ASCII as the decoders format them.
     if (out.begin(64 + 2 * (pkt.senderIp.length + pkt.targetIp.length) + pkt.senderMac.length)) {
       out.putAscii(clock.prefix);
@@ -126,7 +127,7 @@ export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void 
     }
     if (out.closed) return;
   }
-  const line = packetLine(pkt, o);
+  const line = packetLine(d, o);
   if (line !== null) out.line(line);
 }
 
@@ -134,10 +135,10 @@ export function writePacketLine(out: Output, pkt: Packet, o: LineOptions): void 
 function vrrpText(p: VrrpPacket, o: LineOptions): string {
   let s = ' ' + p.ip.src + ' > ' + p.ip.dst + ' VRRPv' + p.version;
   if (p.type !== 1) s += ' type ' + p.type;
-  s += ' vrid ' + p.vrid + ' prio ' + p.priority + (p.priority === 0 ? ' (resigning)' : p.priority === 255 ? ' (owner)' : '');
+  s += ' vrid ' + p.vrid + ' prio ' + p.priority + (p.priority === 0 || p.priority === 255 ? ' (' + PRIORITY_MEANINGS[p.priority].word + ')' : '');
   s += ' intvl ' + intervalText(p.intervalMs);
   if (p.authType !== null && p.authType !== 0) {
-    s += p.authType === 1 && p.authPass !== null ? ' auth ' + quotedPass(p.authPass) : ' auth ' + (AUTH_NAMES[p.authType] ?? `unknown (${p.authType})`);
+    s += p.authType === 1 && p.authPass !== null ? ' auth ' + quotedPass(p.authPass) : ' auth ' + authTypeName(p.authType);
   }
   s += ' addrs ' + (p.addrs.length ? p.addrs.join(',') : '-');
   if (p.addrCount !== p.addrs.length) s += ' (count ' + p.addrCount + ')';
@@ -151,8 +152,8 @@ function vrrpText(p: VrrpPacket, o: LineOptions): string {
   return s;
 }
 
-function arpLine(p: ArpPacket, o: LineOptions): string {
-  let s = timeOfDay(p.ts) + ' ARP ';
+function arpText(p: ArpPacket, o: LineOptions): string {
+  let s = ' ARP ';
   if (p.gratuitous) s += 'gratuitous ' + (p.op === 2 ? 'reply ' : 'request ') + p.senderIp + ' is-at ' + p.senderMac;
   else if (p.op === 1) s += 'who-has ' + p.targetIp + ' tell ' + p.senderIp;
   else if (p.op === 2) s += 'reply ' + p.senderIp + ' is-at ' + p.senderMac;
@@ -161,24 +162,24 @@ function arpLine(p: ArpPacket, o: LineOptions): string {
   return s + problemsText(p, o);
 }
 
-function naLine(p: NaPacket, o: LineOptions): string {
+function naText(p: NaPacket, o: LineOptions): string {
   const flags = (p.router ? 'R' : '') + (p.solicited ? 'S' : '') + (p.override ? 'O' : '');
-  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' NA ' + (p.unsolicited ? 'unsolicited ' : '') + 'tgt ' + p.target;
+  let s = ' ' + p.ip.src + ' > ' + p.ip.dst + ' NA ' + (p.unsolicited ? 'unsolicited ' : '') + 'tgt ' + p.target;
   if (p.targetMac) s += ' lladdr ' + p.targetMac;
   if (flags) s += ' flags ' + flags;
   if (o.verbose) s += ' [' + linkText(p) + ' hlim ' + p.ip.ttl + ']';
   return s + problemsText(p, o);
 }
 
-function carpLine(p: CarpPacket, o: LineOptions): string {
-  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' CARPv' + p.version + ' vhid ' + p.vhid + ' advbase ' + p.advbase + ' advskew ' + p.advskew;
+function carpText(p: CarpPacket, o: LineOptions): string {
+  let s = ' ' + p.ip.src + ' > ' + p.ip.dst + ' CARPv' + p.version + ' vhid ' + p.vhid + ' advbase ' + p.advbase + ' advskew ' + p.advskew;
   if (o.verbose) s += ' [' + linkText(p) + ' ttl ' + p.ip.ttl + ']';
   return s + problemsText(p, o);
 }
 
-function icmpErrorLine(p: IcmpErrorPacket, o: LineOptions): string {
+function icmpErrorText(p: IcmpErrorPacket, o: LineOptions): string {
   const q = p.quoted;
-  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' ' + (p.ip.family === 'ipv4' ? 'ICMP' : 'ICMP6') + ' ' + p.reason +
+  let s = ' ' + p.ip.src + ' > ' + p.ip.dst + ' ' + (p.ip.family === 'ipv4' ? 'ICMP' : 'ICMP6') + ' ' + p.reason +
     ' for VRRP ' + q.src + ' > ' + q.dst;
   if (q.vrid !== null) s += ' vrid ' + q.vrid;
   if (q.priority !== null) s += ' prio ' + q.priority;
@@ -186,8 +187,8 @@ function icmpErrorLine(p: IcmpErrorPacket, o: LineOptions): string {
   return s + problemsText(p, o);
 }
 
-function groupLine(p: GroupPacket, o: LineOptions): string {
-  let s = timeOfDay(p.ts) + ' ' + p.ip.src + ' > ' + p.ip.dst + ' ' + (p.protocol === 'igmp' ? 'IGMPv' : 'MLDv') + p.version + ' ' + p.op;
+function groupText(p: GroupPacket, o: LineOptions): string {
+  let s = ' ' + p.ip.src + ' > ' + p.ip.dst + ' ' + (p.protocol === 'igmp' ? 'IGMPv' : 'MLDv') + p.version + ' ' + p.op;
   if (p.joins.length) s += ' join ' + p.joins.join(',');
   if (p.leaves.length) s += ' leave ' + p.leaves.join(',');
   if (p.op === 'query') s += ' ' + (p.group ?? 'general');
@@ -195,9 +196,9 @@ function groupLine(p: GroupPacket, o: LineOptions): string {
   return s + problemsText(p, o);
 }
 
-function malformedLine(p: MalformedPacket, o: LineOptions): string {
+function malformedText(p: MalformedPacket, o: LineOptions): string {
   const where = p.ip ? p.ip.src + ' > ' + p.ip.dst + ' ' : '';
-  return timeOfDay(p.ts) + ' ' + where + o.palette.severity('warning', 'malformed ' + p.claimed + ': ' + escapeControls(p.reason) + ' (offset ' + p.offset + ')');
+  return ' ' + where + o.palette.severity('warning', 'malformed ' + p.claimed + ': ' + escapeControls(p.reason) + ' (offset ' + p.offset + ')');
 }
 
 function linkText(p: Packet): string {

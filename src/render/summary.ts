@@ -1,9 +1,9 @@
 // The end-of-run summary: one block per virtual router, from the analyzer's snapshot.
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
-import { fmtMs } from '../analyze/analyzer.js';
+import { fmtMs } from '../duration.js';
 import type { Palette } from './color.js';
 import { escapeControls, quote } from './escape.js';
-import type { CaptureTotals } from './json.js';
+import type { CaptureTotals } from '../capture/types.js';
 import { dateTime, timeOfDay } from './time.js';
 
 export const STATE_WORDS: Record<VridSnapshot['state'], string> = {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
 import type { Alert } from '../../src/analyze/alerts.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../src/analyze/timers.js';
-import type { ArpPacket, GroupPacket, IcmpErrorPacket, Problem, VrrpPacket } from '../../src/decode/types.js';
+import type { ArpPacket, Decoded, GroupPacket, IcmpErrorPacket, Problem, VrrpPacket } from '../../src/decode/types.js';
+
+/** A frame at `ts` as the decoder hands it on. */
+function at<P extends Decoded['packet']>(ts: number, packet: P): Decoded<P> {
+  return { ts, record: 0, repeat: false, packet };
+}
 
 interface AdvertSpec {
   ts: number;
@@ -18,11 +23,9 @@ interface AdvertSpec {
   problems?: Problem[];
 }
 
-function advert(s: AdvertSpec): VrrpPacket {
-  return {
+function advert(s: AdvertSpec): Decoded<VrrpPacket> {
+  return at(s.ts, {
     kind: 'vrrp',
-    ts: s.ts,
-    record: 0,
     link: { srcMac: s.mac ?? `02:00:00:00:00:${s.src.split('.').pop()!.padStart(2, '0')}`, dstMac: '01:00:5e:00:00:12', vlans: [] },
     problems: s.problems ?? [],
     ip: { family: 'ipv4', src: s.src, dst: s.dst ?? '224.0.0.18', ttl: s.ttl ?? 255, protocol: 112, headerChecksumOk: true, fragment: false, payloadOffset: 34, payloadLength: 20 },
@@ -44,18 +47,18 @@ function advert(s: AdvertSpec): VrrpPacket {
     vmac: false,
     vmacMatches: null,
     truncated: false,
-  };
+  });
 }
 
-function garp(ts: number, ip: string, mac: string): ArpPacket {
-  return {
-    kind: 'arp', ts, record: 0, problems: [],
+function garp(ts: number, ip: string, mac: string): Decoded<ArpPacket> {
+  return at(ts, {
+    kind: 'arp', problems: [],
     link: { srcMac: mac, dstMac: 'ff:ff:ff:ff:ff:ff', vlans: [] },
     op: 1, senderMac: mac, senderIp: ip, targetMac: '00:00:00:00:00:00', targetIp: ip, gratuitous: true,
-  };
+  });
 }
 
-type Pkt = VrrpPacket | ArpPacket | IcmpErrorPacket | GroupPacket;
+type Pkt = Decoded<VrrpPacket | ArpPacket | IcmpErrorPacket | GroupPacket>;
 
 function run(packets: Pkt[], opts: { authPass?: string; defaultLiveFilter?: boolean } = {}): { alerts: Alert[]; a: Analyzer } {
   const alerts: Alert[] = [];
@@ -66,9 +69,9 @@ function run(packets: Pkt[], opts: { authPass?: string; defaultLiveFilter?: bool
 }
 
 /** Adverts from `src` every interval in [from, to). */
-function stream(src: string, from: number, to: number, spec: Partial<AdvertSpec> = {}): VrrpPacket[] {
+function stream(src: string, from: number, to: number, spec: Partial<AdvertSpec> = {}): Decoded<VrrpPacket>[] {
   const step = (spec.intervalMs ?? 1000) / 1000;
-  const out: VrrpPacket[] = [];
+  const out: Decoded<VrrpPacket>[] = [];
   for (let t = from; t < to - 1e-9; t += step) out.push(advert({ ...spec, ts: Math.round(t * 1e6) / 1e6, src }));
   return out;
 }
@@ -174,7 +177,7 @@ describe('Analyzer', () => {
     const pkts = [
       ...stream('10.0.0.1', T0, T0 + 4, { prio: 150 }),
       ...stream('10.0.0.2', T0 + 4.3, T0 + 30, { prio: 100 }),
-      ...stream('10.0.0.1', T0 + 8, T0 + 30, { prio: 150, intervalMs: 4000 }).map((p) => ({ ...p, intervalMs: 1000 })),
+      ...stream('10.0.0.1', T0 + 8, T0 + 30, { prio: 150, intervalMs: 4000 }).map((d) => at(d.ts, { ...d.packet, intervalMs: 1000 })),
     ];
     const { alerts } = run(pkts);
     expect(kinds(alerts)).toEqual(['duplicate-master']);
@@ -212,7 +215,7 @@ describe('Analyzer', () => {
   });
 
   it('garp-missing when the new master announces nothing within 2 s', () => {
-    const whoHas: ArpPacket = { ...garp(T0 + 1, '10.0.0.7', '02:00:00:00:00:07'), gratuitous: false, targetIp: '10.0.0.1' };
+    const whoHas = at(T0 + 1, { ...garp(T0 + 1, '10.0.0.7', '02:00:00:00:00:07').packet, gratuitous: false, targetIp: '10.0.0.1' });
     const pkts = [
       ...stream('10.0.0.1', T0, T0 + 10, { prio: 150 }),
       whoHas,
@@ -238,7 +241,7 @@ describe('Analyzer', () => {
 
   it('vmac-mismatch for one VMAC from two masters at once, not for a VMAC handed over by preemption', () => {
     const vmac = '00:00:5e:00:01:33';
-    const withVmac = (pkts: VrrpPacket[]) => pkts.map((p) => ({ ...p, vmac: true, vmacMatches: true }));
+    const withVmac = (pkts: Decoded<VrrpPacket>[]) => pkts.map((d) => at(d.ts, { ...d.packet, vmac: true, vmacMatches: true }));
     const handover = [
       ...withVmac(stream('10.0.0.2', T0, T0 + 10.5, { prio: 100, mac: vmac })),
       ...withVmac(stream('10.0.0.1', T0 + 10.2, T0 + 25, { prio: 150, mac: vmac })),
@@ -310,8 +313,8 @@ describe('Analyzer', () => {
   });
 
   it('vrrp-rejected: an ICMP error quoting a VRRP advert names who rejects whom, once while it lasts', () => {
-    const icmp = (ts: number): IcmpErrorPacket => ({
-      kind: 'icmp-error', ts, record: 0, problems: [], link: { srcMac: null, dstMac: null, vlans: [] },
+    const icmp = (ts: number): Decoded<IcmpErrorPacket> => at(ts, {
+      kind: 'icmp-error', problems: [], link: { srcMac: null, dstMac: null, vlans: [] },
       ip: { family: 'ipv4', src: '10.0.0.2', dst: '10.0.0.1', ttl: 64, protocol: 1, headerChecksumOk: true, fragment: false, payloadOffset: 20, payloadLength: 56 },
       icmpType: 3, icmpCode: 2, reason: 'protocol-unreachable',
       quoted: { family: 'ipv4', src: '10.0.0.1', dst: '10.0.0.2', protocol: 112, vrid: 51, version: 2, priority: 150 },
@@ -325,8 +328,8 @@ describe('Analyzer', () => {
   });
 
   it('no-group-member for a custom group nobody else joined; silent when a peer reported membership', () => {
-    const report = (ts: number, src: string, group: string): GroupPacket => ({
-      kind: 'group', ts, record: 0, problems: [], link: { srcMac: null, dstMac: null, vlans: [] },
+    const report = (ts: number, src: string, group: string): Decoded<GroupPacket> => at(ts, {
+      kind: 'group', problems: [], link: { srcMac: null, dstMac: null, vlans: [] },
       ip: { family: 'ipv4', src, dst: group, ttl: 1, protocol: 2, headerChecksumOk: true, fragment: false, payloadOffset: 24, payloadLength: 8 },
       protocol: 'igmp', version: 2, op: 'report', joins: [group], leaves: [], group: null,
     });

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, type AnalyzerOptions } from '../../src/analyze/analyzer.js';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/frame.js';
-import { decodeFrame } from '../../src/decode/index.js';
-import { Decoder } from '../../src/decode/repeat.js';
+import { decodedFrame } from '../../src/decode/index.js';
+import { Decoder } from '../../src/decode/decoder.js';
 import { withBenchCapture } from '../support/bench-capture.js';
 import { arpFrame, vrrpFrame, type IpSpec, type VrrpSpec } from '../support/encode.js';
 
@@ -26,7 +26,7 @@ function pair(options: AnalyzerOptions = {}) {
     fast,
     feed(f: Frame): void {
       fast.ingest(decoder.decode(f));
-      plain.ingest(decodeFrame(f));
+      plain.ingest(decodedFrame(f));
     },
     check(): void {
       fast.finish();

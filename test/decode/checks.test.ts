@@ -3,13 +3,13 @@ import { decodeFrame } from '../../src/decode/index.js';
 import type { Problem, VrrpPacket } from '../../src/decode/types.js';
 import { vrrpFrame, type VrrpFrameSpec } from '../support/encode.js';
 
-function problems(spec: VrrpFrameSpec): Problem[] {
+function problems(spec: VrrpFrameSpec): readonly Problem[] {
   const p = decodeFrame(vrrpFrame(spec));
   expect(p.kind).toBe('vrrp');
   return p.problems;
 }
 
-const ids = (ps: Problem[]) => ps.map((p) => p.id);
+const ids = (ps: readonly Problem[]) => ps.map((p) => p.id);
 const a4 = ['192.0.2.1', '192.0.2.2'];
 
 describe('per-packet VRRP checks', () => {

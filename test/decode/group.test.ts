@@ -205,7 +205,7 @@ function corpus(aux = true): { name: string; frame: Frame; ipAt: number; payload
 }
 
 /** `part` is `whole` with some entries left out at the end. */
-const prefixOf = (part: string[], whole: string[]) => part.every((x, i) => x === whole[i]);
+const prefixOf = (part: readonly string[], whole: readonly string[]) => part.every((x, i) => x === whole[i]);
 
 describe('IGMP and MLD cut at every length', () => {
   for (const { name, frame, ipAt, payloadAt, end } of corpus()) {

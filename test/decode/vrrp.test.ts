@@ -21,8 +21,6 @@ function roundTrip(spec: VrrpFrameSpec, lead = 0): VrrpPacket {
   const p = vrrp(decodeFrame(frame));
   const v = spec.vrrp;
   const family = spec.ip?.family ?? 'ipv4';
-  expect(p.ts).toBe(frame.ts);
-  expect(p.record).toBe(frame.record);
   expect(p.ip.family).toBe(family);
   expect(p.ip.protocol).toBe(112);
   expect(p.ip.ttl).toBe(spec.ip?.ttl ?? 255);

@@ -1,23 +1,23 @@
-// packetJsonLine writes the NDJSON of the frequent packet kinds by hand, for speed (see json.ts).
-// It must be byte for byte what the general path writes: toJsonLine(packetRecord(p)).
+// packetJsonLine writes a packet's NDJSON text from its kind's field table (see json.ts). It must
+// be byte for byte what the general path writes: toJsonLine(packetRecord(d)).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/frame.js';
-import { decodeFrame } from '../../src/decode/index.js';
-import type { Packet } from '../../src/decode/types.js';
+import { decodedFrame } from '../../src/decode/index.js';
+import type { Decoded, Packet } from '../../src/decode/types.js';
 import { packetJsonLine, packetRecord, toJsonLine } from '../../src/render/json.js';
 import { arpFrame, carpFrame, cut, makeFrame, naFrame, vrrpFrame } from '../support/encode.js';
 
-function general(p: Packet): string | null {
-  const rec = packetRecord(p);
+function general(d: Decoded): string | null {
+  const rec = packetRecord(d);
   return rec === null ? null : toJsonLine(rec);
 }
 
 function same(frame: Frame): Packet {
-  const p = decodeFrame(frame);
-  expect(packetJsonLine(p)).toBe(general(p));
-  return p;
+  const d = decodedFrame(frame);
+  expect(packetJsonLine(d)).toBe(general(d));
+  return d.packet;
 }
 
 /** Every byte value 0x01-0xff in an 8-byte password, NUL-terminated at the end. */

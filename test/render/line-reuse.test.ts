@@ -3,7 +3,7 @@
 // line plus a bracket: so the plain line must always equal the -v line without its bracket.
 
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/decode/index.js';
+import { decodedFrame } from '../../src/decode/index.js';
 import { MONO } from '../../src/render/color.js';
 import { packetLine } from '../../src/render/line.js';
 import { vrrpFrame, type VrrpFrameSpec } from '../support/encode.js';
@@ -35,8 +35,8 @@ describe('advert text reused per source', () => {
     ];
     let n = 0;
     for (const v of [...variants.flatMap((v) => [variants[0], v]), ...variants, variants[0]]) {
-      const p = decodeFrame({ ...vrrpFrame(v), ts: 1_700_000_000 + n, record: ++n });
-      expect(p.kind).toBe('vrrp');
+      const p = decodedFrame({ ...vrrpFrame(v), ts: 1_700_000_000 + n, record: ++n });
+      expect(p.packet.kind).toBe('vrrp');
       const plain = packetLine(p, PLAIN)!;
       const verbose = packetLine(p, VERBOSE)!;
       const bracket = verbose.indexOf(' [02:00:00:00:00:88 > ');

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/frame.js';
-import { decodeFrame } from '../../src/decode/index.js';
-import { Decoder } from '../../src/decode/repeat.js';
-import type { Packet } from '../../src/decode/types.js';
+import { decodedFrame } from '../../src/decode/index.js';
+import { Decoder } from '../../src/decode/decoder.js';
+import type { Decoded } from '../../src/decode/types.js';
 import { MONO } from '../../src/render/color.js';
 import { packetJsonLine, writePacketJson } from '../../src/render/json.js';
 import { packetLine, writePacketLine, type LineOptions } from '../../src/render/line.js';
@@ -37,7 +37,7 @@ class Both {
 
   constructor(private readonly mode: 'text' | 'json', private readonly o: LineOptions = PLAIN) {}
 
-  add(p: Packet): void {
+  add(p: Decoded): void {
     const line = this.mode === 'json' ? packetJsonLine(p) : packetLine(p, this.o);
     if (line !== null) this.expected.push(line + '\n');
     if (this.mode === 'json') writePacketJson(this.out, p);
@@ -113,9 +113,9 @@ describe.each(['text', 'json'] as const)('%s written as bytes equals the string 
         const frame = arpFrame({ arp, link });
         for (const ts of [0, 1_700_000_000.25, 1_700_000_000.000001, 2 ** 33, -1.5, NaN]) {
           both.add(decoder.decode({ ...frame, ts, record: ++record }));
-          both.add(decodeFrame({ ...frame, ts, record: ++record }));
+          both.add(decodedFrame({ ...frame, ts, record: ++record }));
         }
-        both.add(decodeFrame({ ...frame, data: frame.data.subarray(0, frame.data.length - 20), record: ++record }));
+        both.add(decodedFrame({ ...frame, data: frame.data.subarray(0, frame.data.length - 20), record: ++record }));
       }
     }
     fc.assert(
@@ -156,7 +156,7 @@ describe.each(['text', 'json'] as const)('%s written as bytes equals the string 
 
   it('a fresh packet for every frame (decodeFrame) and verbose lines take the string path with the same result', async () => {
     const both = new Both(mode, VERBOSE);
-    await readCapture(path.join(LAB, 'failover-crash.pcap'), (f) => both.add(decodeFrame(f)));
+    await readCapture(path.join(LAB, 'failover-crash.pcap'), (f) => both.add(decodedFrame(f)));
     expect(both.verify()).toBeGreaterThan(20);
   });
 });

@@ -4,7 +4,7 @@
 
 import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
-import type { Packet, VrrpPacket } from '../../src/decode/types.js';
+import type { Decoded, VrrpPacket } from '../../src/decode/types.js';
 import { vrrpFrame } from './encode.js';
 import { prng } from './prng.js';
 
@@ -76,10 +76,10 @@ export interface WeekOptions {
  * A week (by default) of an ordinary site: `routers` masters, one per VRID, each with a silent
  * backup, advertising every `intervalS`. Every master hands over to its backup about every
  * `handoverHours` (eight) (resign with priority 0, takeover, gratuitous ARP), and priorities change now and
- * then. Yields decoded packets: decoding is not what is measured, so each distinct advert is
+ * then. Yields decoded frames: decoding is not what is measured, so each distinct advert is
  * decoded once and re-stamped.
  */
-export function* weekPackets(o: WeekOptions = {}): Generator<Packet> {
+export function* weekPackets(o: WeekOptions = {}): Generator<Decoded> {
   const routers = o.routers ?? 255;
   const days = o.days ?? 7;
   const interval = o.intervalS ?? 1;
@@ -88,7 +88,7 @@ export function* weekPackets(o: WeekOptions = {}): Generator<Packet> {
   // One decoded advert per router, re-stamped (and given its current priority) for every send:
   // the traffic generator itself must not grow, or it would blur what the analyzer keeps.
   const cache = new Map<string, VrrpPacket>();
-  const advert = (vrid: number, side: 0 | 1, priority: number, ts: number, record: number): VrrpPacket => {
+  const advert = (vrid: number, side: 0 | 1, priority: number, ts: number, record: number): Decoded => {
     const key = `${vrid}/${side}`;
     let p = cache.get(key);
     if (!p) {
@@ -101,7 +101,7 @@ export function* weekPackets(o: WeekOptions = {}): Generator<Packet> {
       ) as VrrpPacket;
       cache.set(key, p);
     }
-    return { ...p, priority, ts, record };
+    return { ts, record, repeat: false, packet: { ...p, priority } };
   };
   const master: (0 | 1)[] = Array.from({ length: routers }, () => 0);
   const prio: number[] = Array.from({ length: routers }, () => 100 + Math.floor(rand() * 100));

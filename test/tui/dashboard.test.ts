@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { vrrpPcap } from '../support/cli.js';
 import type { VridSnapshot } from '../../src/analyze/analyzer.js';
-import { fmtMs } from '../../src/analyze/analyzer.js';
+import { fmtMs } from '../../src/duration.js';
 import { MONO } from '../../src/render/color.js';
 import { SEVERITY_WORDS, STATE_RANK, timeMs } from '../../src/render/dashboard/text.js';
 import { STATE_WORDS, summaryText } from '../../src/render/summary.js';

@@ -2,7 +2,7 @@
 // status bar, alert log, detail view, help and footer. Pure functions, no terminal here.
 import type { Alert, Severity } from '../../analyze/alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../../analyze/analyzer.js';
-import { fmtMs } from '../../analyze/analyzer.js';
+import { fmtMs } from '../../duration.js';
 import { escapeControls, quote } from '../escape.js';
 import { STATE_WORDS } from '../summary.js';
 import { sparkline } from './sparkline.js';

@@ -141,7 +141,7 @@ const COLUMNS: Column[] = [
 /** Left-to-right order on screen (COLUMNS is listed by importance for reading, not placement). */
 const ORDER = ['vrid', 'state', 'master', 'mac', 'prio', 'adv', 'last', 'mean', 'jitter', 'seen', 'changes', 'routers', 'vips'];
 
-function vipAddrs(v: VridSnapshot): string[] {
+function vipAddrs(v: VridSnapshot): readonly string[] {
   return v.master?.addrs ?? v.routers[0]?.addrs ?? [];
 }
 

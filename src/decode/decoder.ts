@@ -1,24 +1,24 @@
+// The pipeline's decoder: decodeFrame with a memory of recent frames.
+//
 // A master sends the same advertisement every interval, and a router the same gratuitous ARP:
 // most frames of a VRRP capture repeat an earlier one byte for byte, but for the IPv4
 // identification and header checksum. Decoder remembers recent VRRP, gratuitous ARP and neighbor
-// advertisement frames and answers a repeat with the earlier Packet itself, its time and record
-// number set to the new frame's, without decoding (or formatting an address, or allocating) again.
+// advertisement frames and answers a repeat with the Packet decoded the first time, marked
+// `repeat: true` in its Decoded record, without decoding (or formatting an address) again.
 //
-// So a packet from Decoder is valid until the next decode() call, like a Frame's bytes until its
-// callback returns: consumers take what they need at once (the analyzer keeps fields and the
-// sub-objects no consumer modifies, never the packet). Code that keeps packets uses decodeFrame().
-// The answer always equals what decodeFrame() returns for the frame: the IPv4 fields skipped in
-// the comparison are the only bytes decoding ignores, and the header checksum's verdict is
-// carried over only when the two skipped fields sum to the same ones' complement value
-// (keepalived increments the identification and the checksum drops by as much).
-// test/decode/repeat.test.ts compares the two on every frame of every capture we have.
+// Packets are read-only, so sharing one is safe; the frame's own facts (time, record number) are
+// in the Decoded record, never in the packet. The packet always equals what decodeFrame() returns
+// for the frame: the IPv4 fields skipped in the comparison are the only bytes decoding ignores,
+// and the header checksum's verdict is carried over only when the two skipped fields sum to the
+// same ones' complement value (keepalived increments the identification and the checksum drops by
+// as much). test/decode/decoder.test.ts compares the two on every frame of every capture we have.
 
 import type { Frame } from '../frame.js';
 import { BufferFrame, LinkType } from '../frame.js';
 import { Icmpv6Type, IpProtocol } from './demux.js';
 import { decodeFrame } from './index.js';
 import { EtherType } from './link.js';
-import type { Packet } from './types.js';
+import type { Decoded, Packet } from './types.js';
 
 const SLOT_BITS = 12;
 const SLOTS = 1 << SLOT_BITS;
@@ -54,18 +54,24 @@ export class Decoder {
    * with the source's DataView (one load each; assembling words from bytes took 1.5 times as long).
    */
   private readonly slots = new Int32Array(SLOTS * SLOT_WORDS);
-  /** The same memory as 8-byte numbers: most of a frame is compared 8 bytes at a time (see sameFrame()). */
-  private readonly pairs = new Float64Array(this.slots.buffer);
   private clock = 0;
   /** Frames answered from memory (for the benchmark). */
   repeats = 0;
 
-  decode(frame: Frame): Packet {
+  decode(frame: Frame): Decoded {
+    this.hit = false;
     // A frame from a capture source is read in its source's buffer, with no view made for it.
-    if (frame instanceof BufferFrame) return this.decodeIn(frame, frame.buffer, frame.view, frame.start, frame.end - frame.start);
-    const data = frame.data;
-    return this.decodeIn(frame, data, new DataView(data.buffer, data.byteOffset, data.length), 0, data.length);
+    let packet: Packet;
+    if (frame instanceof BufferFrame) packet = this.decodeIn(frame, frame.buffer, frame.view, frame.start, frame.end - frame.start);
+    else {
+      const data = frame.data;
+      packet = this.decodeIn(frame, data, new DataView(data.buffer, data.byteOffset, data.length), 0, data.length);
+    }
+    return { ts: frame.ts, record: frame.record, repeat: this.hit, packet };
   }
+
+  /** The last decodeIn() answered from memory. */
+  private hit = false;
 
   /** The frame is bytes[s, s + len); `view` reads the same buffer at the same offsets. */
   private decodeIn(frame: Frame, b: Uint8Array, view: DataView, s: number, len: number): Packet {
@@ -128,7 +134,7 @@ export class Decoder {
     const slot = slots[a + KEY] === key && slots[a + META] === meta && slots[a + ID_SUM] === idSum ? first
       : slots[a + SLOT_WORDS + KEY] === key && slots[a + SLOT_WORDS + META] === meta && slots[a + SLOT_WORDS + ID_SUM] === idSum ? first + 1
       : -1;
-    if (slot >= 0 && this.sameFrame(slot, b, view, s, len, n, idSum)) return this.repeat(slot, frame);
+    if (slot >= 0 && this.sameFrame(slot, b, view, s, len, n, idSum)) return this.repeat(slot);
     return this.remember(frame, b, view, s, len, key, meta, first, n, idSum);
   }
 
@@ -166,40 +172,15 @@ export class Decoder {
     const w = slot * SLOT_WORDS + HEADER_WORDS;
     const full = len >> 2;
     const id = idSum >= 0 ? n + 4 : -8;
-    // Two words at a time, read as one float64: half the loads and compares of a word loop. Equal
-    // numbers have equal bytes but for +0 and -0 (told apart by the high word); NaNs never compare
-    // equal, so a NaN pattern is compared as two words. The pairs holding the IPv4 identification
-    // and checksum are compared as masked words.
-    const pairs = this.pairs;
-    const p = w >> 1;
-    const maskedA = id >= 0 ? id >> 3 : -1;
-    const maskedB = id >= 0 ? (id + 6) >> 3 : -1;
-    const fullPairs = full >> 1;
-    for (let d = 0; d < fullPairs; d++) {
-      const k = 2 * d;
-      if (d === maskedA || d === maskedB) {
-        if (masked(view.getInt32(s + 4 * k, true), k, id) !== slots[w + k]) return false;
-        if (masked(view.getInt32(s + 4 * k + 4, true), k + 1, id) !== slots[w + k + 1]) return false;
-        continue;
-      }
-      const x = view.getFloat64(s + 4 * k, true);
-      if (x === pairs[p + d] ? x === 0 : x !== x) {
-        if (view.getInt32(s + 4 * k, true) !== slots[w + k] || view.getInt32(s + 4 * k + 4, true) !== slots[w + k + 1]) return false;
-      } else if (x !== pairs[p + d]) {
-        return false;
-      }
-    }
-    if ((full & 1) !== 0 && masked(view.getInt32(s + 4 * (full - 1), true), full - 1, id) !== slots[w + full - 1]) return false;
+    for (let k = 0; k < full; k++) if (masked(view.getInt32(s + 4 * k, true), k, id) !== slots[w + k]) return false;
     return (len & 3) === 0 || masked(tailWord(b, s, len), full, id) === slots[w + full];
   }
 
-  private repeat(slot: number, frame: Frame): Packet {
+  private repeat(slot: number): Packet {
     this.repeats++;
+    this.hit = true;
     this.slots[slot * SLOT_WORDS + USED] = this.clock = (this.clock + 1) | 0;
-    const pkt = this.kept[slot]!;
-    pkt.ts = frame.ts;
-    pkt.record = frame.record;
-    return pkt;
+    return this.kept[slot]!;
   }
 }
 

@@ -1,0 +1,291 @@
+// An advertisement arrives: find or make its virtual router and router, bring the router up to
+// date, run the per-packet checks (checksum, TTL, VMAC, ...) and the once-per-router findings
+// (custom group, unicast, owner conflict, expected password), then hand over to mastership,
+// contention and the peer comparison.
+
+import type { Family, VrrpPacket } from '../decode/types.js';
+import { describeAuth } from '../decode/names.js';
+import type { AlertKind } from './alerts.js';
+import { onContention } from './contention.js';
+import { IntervalStats } from './intervals.js';
+import { onMasterAdvert, onResign } from './mastership.js';
+import { destinationKind, type Router, type VirtualRouter, vrSlot } from './model.js';
+import { checkPeerConfig } from './peers.js';
+import { indexAddrs, unindexAddrs } from './claims.js';
+import type { AnalyzerState } from './state.js';
+import { missedAdvertAfterMs, presenceWindowMs } from './timers.js';
+
+const PRIORITY_HISTORY = 32;
+/** Sources reported for malformed VRRP before new ones are only counted. */
+const MAX_MALFORMED_SOURCES = 4096;
+
+/** Problems that make an advert no advert: it is reported as malformed and judged no further. */
+const FATAL: readonly string[] = ['malformed', 'bad-version', 'bad-type'];
+
+/**
+ * One VRRP advert at `ts`. `repeat`: the decoder recognised the frame as one it remembers and
+ * handed over the packet decoded then; if that is this router's last advert, the router already
+ * holds every field of it and only its time is new (see repeatAdvert).
+ */
+export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: boolean): void {
+  const family = pkt.ip.family;
+  const seen = st.vrBySlot[vrSlot(family, pkt.vrid)];
+  const last = seen === undefined ? null : seen.lastRouter;
+  if (repeat && last !== null && last.lastPkt === pkt) {
+    repeatAdvert(st, seen!, last, pkt, ts);
+    return;
+  }
+  if (pkt.truncated) st.totals.truncated++;
+  if (pkt.problems.length !== 0) {
+    const why = pkt.problems.find((p) => FATAL.includes(p.id));
+    if (why) {
+      onMalformedVrrp(st, family, pkt.ip.src, ts, why.message, pkt.vrid);
+      return;
+    }
+  }
+  // Cut inside the fixed header: not even VRID and priority are known.
+  if (pkt.truncated && (pkt.capturedLength ?? 0) < 8) return;
+  const vr = st.virtualRouter(family, pkt.vrid);
+  vr.versions |= 1 << pkt.version;
+  vr.lastAdvertTs = ts;
+  const known = knownRouter(vr, pkt.ip.src);
+  const before = known?.priority;
+  const r = router(st, vr, pkt, ts, known);
+  if (!r) return;
+  if (r === vr.master && before !== undefined && before !== pkt.priority && before > 0 && pkt.priority > 0) {
+    // keepalived track_script / track_interface weights move a master's priority without a takeover;
+    // it explains the next preemption.
+    st.alerts.emit(vr, 'priority-change', 'event', ts, [r.src],
+      `master ${r.src} of VRID ${vr.vrid} changed its priority from ${before} to ${pkt.priority} without a takeover ` +
+        `(keepalived track_script / track_interface weight, or a configuration reload)`,
+      { oldPriority: before, newPriority: pkt.priority });
+  }
+  checkPacketProblems(st, vr, r, pkt, ts);
+  checkRouterOnce(st, vr, r, pkt, ts);
+
+  if (pkt.priority === 0) {
+    onResign(st, vr, r, ts);
+  } else {
+    onMasterAdvert(st, vr, r, ts);
+    onContention(st, vr, r, ts);
+  }
+  checkPeerConfig(st, vr, ts);
+  r.lastPkt = !pkt.truncated && pkt.priority !== 0 ? pkt : null;
+}
+
+/**
+ * `pkt` is the very advert the router sent last: every field router() would copy from it is
+ * already the router's, so only its time is taken; the checks run as for any advert (they count
+ * per packet). test/analyze/repeat-advert.test.ts holds the two paths equal.
+ */
+function repeatAdvert(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: VrrpPacket, ts: number): void {
+  st.repeatedAdverts++;
+  vr.lastAdvertTs = ts;
+  advertTime(r, ts);
+  r.adverts++;
+  checkPacketProblems(st, vr, r, pkt, ts);
+  checkRouterOnce(st, vr, r, pkt, ts);
+  onMasterAdvert(st, vr, r, ts);
+  onContention(st, vr, r, ts);
+  checkPeerConfig(st, vr, ts);
+}
+
+/** A known router advertised at `ts`: the gap joins its interval statistics if it was within a run. */
+function advertTime(r: Router, ts: number): void {
+  // Only gaps within a run of adverts: a router silent for three of its intervals was a backup
+  // (or down) meanwhile, and that silence is no advertisement interval (missed-advert tells it).
+  const gapMs = (ts - r.lastSeenTs) * 1000;
+  if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
+  r.lastSeenTs = ts;
+}
+
+function knownRouter(vr: VirtualRouter, src: string): Router | undefined {
+  const last = vr.lastRouter;
+  return last !== null && last.src === src ? last : vr.routers.get(src);
+}
+
+/** The router `pkt` comes from (`known` if it was seen before), brought up to date; null past the per-VRID limit. */
+function router(st: AnalyzerState, vr: VirtualRouter, pkt: VrrpPacket, ts: number, known: Router | undefined): Router | null {
+  let r = known;
+  if (!r) {
+    if (vr.routers.size >= st.opts.maxRoutersPerVrid && !evictOldest(st, vr, ts)) return null;
+    r = {
+      src: pkt.ip.src,
+      mac: pkt.link.srcMac,
+      vmac: pkt.vmac,
+      version: pkt.version,
+      firstSeenTs: ts,
+      lastSeenTs: ts,
+      adverts: 0,
+      priority: pkt.priority,
+      priorityHistory: [{ ts, priority: pkt.priority }],
+      intervalMs: pkt.intervalMs,
+      authType: pkt.authType,
+      authPass: pkt.authPass,
+      addrs: pkt.addrs,
+      addrsKey: addrsKey(pkt.addrs),
+      ttl: pkt.ip.ttl,
+      dst: pkt.ip.dst,
+      dstKind: destinationKind(pkt.ip.family, pkt.ip.dst),
+      checksumVariant: pkt.checksumVariant,
+      intervals: new IntervalStats(),
+      counts: { badChecksum: 0, badTtl: 0, malformed: 0, vmacMismatch: 0, truncated: 0 },
+      raised: new Map(),
+      lastPkt: null,
+    };
+    vr.routers.set(r.src, r);
+    indexAddrs(st, vr, r.addrs);
+  } else {
+    advertTime(r, ts);
+    if (pkt.priority !== r.priority) {
+      r.priorityHistory.push({ ts, priority: pkt.priority });
+      if (r.priorityHistory.length > PRIORITY_HISTORY) r.priorityHistory.shift();
+      r.priority = pkt.priority;
+    }
+    r.mac = pkt.link.srcMac;
+    r.vmac = pkt.vmac;
+    r.version = pkt.version;
+    r.intervalMs = pkt.intervalMs;
+    r.ttl = pkt.ip.ttl;
+    if (pkt.ip.dst !== r.dst) {
+      r.dst = pkt.ip.dst;
+      r.dstKind = destinationKind(pkt.ip.family, pkt.ip.dst);
+    }
+    if (pkt.checksumVariant) r.checksumVariant = pkt.checksumVariant;
+    // A capture cut short shows fewer addresses and maybe no auth data: keep what we knew.
+    if (!pkt.truncated) {
+      r.authType = pkt.authType;
+      r.authPass = pkt.authPass;
+      // The same addresses as last time (the usual case): no sorted key to build.
+      const key = sameAddrs(pkt.addrs, r.addrs) ? r.addrsKey : addrsKey(pkt.addrs);
+      if (key !== r.addrsKey) {
+        const old = r.addrs;
+        r.addrs = pkt.addrs;
+        r.addrsKey = key;
+        unindexAddrs(st, vr, old);
+        indexAddrs(st, vr, r.addrs);
+      }
+    }
+  }
+  r.adverts++;
+  if (pkt.truncated) r.counts.truncated++;
+  vr.lastRouter = r;
+  return r;
+}
+
+/** Makes room for a new router past the per-VRID limit: forgets the longest-silent one that is not master. */
+function evictOldest(st: AnalyzerState, vr: VirtualRouter, ts: number): boolean {
+  let oldest: Router | null = null;
+  for (const r of vr.routers.values()) {
+    if (r === vr.master) continue;
+    if (!oldest || r.lastSeenTs < oldest.lastSeenTs) oldest = r;
+  }
+  if (!oldest) return false;
+  vr.routers.delete(oldest.src);
+  if (vr.lastRouter === oldest) vr.lastRouter = null;
+  vr.overlapAdverts.delete(oldest.src);
+  vr.pendingHidden.delete(oldest.src);
+  if (vr.lostMaster === oldest) vr.lostMaster = null;
+  unindexAddrs(st, vr, oldest.addrs);
+  // Conditions about a forgotten router close with it: nothing would ever renew or clear them.
+  for (const key of [`auth-expected:${oldest.src}`, `hidden-master:${oldest.src}`]) {
+    st.alerts.close(vr, key, ts, `${oldest.src} forgotten (more routers than the per-VRID limit)`);
+  }
+  if (!st.stateLimitRaised) {
+    st.stateLimitRaised = true;
+    st.alerts.emit(vr, 'state-limit', 'event', ts, [oldest.src],
+      `more than ${st.opts.maxRoutersPerVrid} routers advertise VRID ${vr.vrid}: forgetting the longest-silent ones ` +
+        `(a flood of forged sources, or a misconfigured segment); later evictions are not reported`);
+  }
+  return true;
+}
+
+/** Per-packet findings: the decoder's problem id, the alert it raises once per router, the counter it adds to. */
+const PACKET_PROBLEMS: Readonly<Record<string, { kind: AlertKind; count: keyof Router['counts'] | null; message: (r: Router, pkt: VrrpPacket, problem: string) => string }>> = {
+  'bad-checksum': {
+    kind: 'bad-checksum', count: 'badChecksum',
+    message: (r, _pkt, problem) => `${r.src}: ${problem}. Peers drop adverts with a bad checksum: check for a VRRPv3 checksum variant ` +
+      `mismatch (Cisco / keepalived vrrp_v3_checksum_as_v2 leave out the pseudo-header) or corruption`,
+  },
+  'bad-ip-checksum': {
+    kind: 'bad-checksum', count: 'badChecksum',
+    message: (r, _pkt, problem) => `${r.src}: ${problem}. Peers drop adverts with a bad checksum: check for a VRRPv3 checksum variant ` +
+      `mismatch (Cisco / keepalived vrrp_v3_checksum_as_v2 leave out the pseudo-header) or corruption`,
+  },
+  'bad-ttl': {
+    kind: 'bad-ttl', count: 'badTtl',
+    message: (r, pkt) => `${r.src}: TTL ${pkt.ip.ttl}, not 255: receivers must discard it (RFC 3768 §7.1, RFC 5798 §7.1); ` +
+      `the advert was routed or rewritten on its way`,
+  },
+  'vmac-mismatch': { kind: 'vmac-mismatch', count: 'vmacMismatch', message: (r, _pkt, problem) => `${r.src}: ${problem}` },
+  'not-link-local': {
+    kind: 'not-link-local', count: null,
+    message: (r, _pkt, problem) => `${r.src}: ${problem} (RFC 5798 §5.2.9); receivers may discard it`,
+  },
+  'count-mismatch': { kind: 'malformed', count: 'malformed', message: (r, _pkt, problem) => `${r.src}: ${problem}` },
+  'bad-interval': { kind: 'malformed', count: 'malformed', message: (r, _pkt, problem) => `${r.src}: ${problem}` },
+};
+
+/** Per-packet findings: raised once per router and kind, then only counted. */
+function checkPacketProblems(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: VrrpPacket, ts: number): void {
+  for (const p of pkt.problems) {
+    const rule = PACKET_PROBLEMS[p.id];
+    if (rule === undefined) continue;
+    if (rule.count !== null) r.counts[rule.count]++;
+    st.alerts.once(vr, r, rule.kind, ts, rule.message(r, pkt, p.message));
+  }
+}
+
+function checkRouterOnce(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: VrrpPacket, ts: number): void {
+  if (r.dstKind === 'custom-group') {
+    st.alerts.once(vr, r, 'nonstandard-group', ts,
+      `${r.src} advertises to ${r.dst}, not ${vr.family === 'ipv4' ? '224.0.0.18' : 'ff02::12'} ` +
+        `(keepalived vrrp_mcast_group4/6): fine, but firewalls and IGMP-snooping switches must allow that group`);
+  } else if (r.dstKind === 'unicast') {
+    st.alerts.once(vr, r, 'unicast', ts,
+      `${r.src} advertises by unicast to ${r.dst} (keepalived unicast_peer): fine, but every firewall on the ` +
+        `way must allow IP protocol 112 between the peers`);
+  }
+  if (pkt.priority === 255 && vr.family === 'ipv4' && pkt.addrs.length > 0 && !pkt.addrs.includes(r.src)) {
+    st.alerts.once(vr, r, 'owner-conflict', ts,
+      `${r.src} claims priority 255 (address owner) but is not one of the virtual addresses ` +
+        `${pkt.addrs.join(', ')}: use a priority below 255 unless it really owns them`);
+  }
+  const expected = st.opts.authPass;
+  if (expected !== undefined && pkt.version === 2 && !pkt.truncated && pkt.authPass !== expected) {
+    const key = `auth-expected:${r.src}`;
+    const untilTs = ts + presenceWindowMs(r.intervalMs) / 1000;
+    const open = vr.conditions.get(key);
+    if (open) open.untilTs = untilTs;
+    else {
+      st.alerts.open(vr, 'auth-mismatch', ts, [r.src], key,
+        `${r.src} uses ${describeAuth(pkt.authType, pkt.authPass)}, not the expected password: ` +
+          `its peers discard its adverts; fix authentication { auth_pass } on one side`).untilTs = untilTs;
+      st.schedule(untilTs);
+    }
+  }
+}
+
+/** A VRRP packet that is no advert (bad version, type or lengths): reported once per source. */
+export function onMalformedVrrp(st: AnalyzerState, family: Family, src: string, ts: number, reason: string, vrid?: number): void {
+  const vr = vrid === undefined ? null : st.virtualRouter(family, vrid);
+  const r = vr?.routers.get(src);
+  if (r) r.counts.malformed++;
+  const key = `malformed:${family}:${src}`;
+  // Past the cap, new sources are only counted: a flood must not flood alerts.
+  if (st.malformedSeen.has(key) || st.malformedSeen.size >= MAX_MALFORMED_SOURCES) return;
+  st.malformedSeen.add(key);
+  st.alerts.emit(vr, 'malformed', 'event', ts, [src], `${src}: malformed VRRP packet: ${reason}`);
+}
+
+function sameAddrs(a: readonly string[], b: readonly string[]): boolean {
+  // The same array when the decoder answered a repeated frame from memory.
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function addrsKey(addrs: readonly string[]): string {
+  return addrs.length <= 1 ? (addrs[0] ?? '') : addrs.slice().sort().join(',');
+}

@@ -1,0 +1,147 @@
+// The analyzer's state as renderers read it: plain copies, sorted, with each virtual router's
+// state word and each router's role. Renderers never see the live state.
+
+import type { Family } from '../decode/types.js';
+import type { Alert, AlertKind } from './alerts.js';
+import type { IntervalSummary } from './intervals.js';
+import { isContending, isOpen, type DestinationKind, type MasterChange, type MasterSpell, type Role, type Router, type VirtualRouter, type VridState } from './model.js';
+import type { AnalyzerState, Membership, Totals } from './state.js';
+
+export interface RouterSnapshot {
+  src: string;
+  mac: string | null;
+  vmac: boolean;
+  role: Role;
+  version: number;
+  priority: number;
+  priorityHistory: { ts: number; priority: number }[];
+  intervalMs: number;
+  observed: IntervalSummary;
+  recentIntervalsMs: number[];
+  authType: number | null;
+  authPass: string | null;
+  addrs: readonly string[];
+  ttl: number;
+  dst: string;
+  dstKind: DestinationKind;
+  checksumVariant: string | null;
+  firstSeenTs: number;
+  lastSeenTs: number;
+  adverts: number;
+  counts: Router['counts'];
+}
+
+export interface VridSnapshot {
+  family: Family;
+  vrid: number;
+  versions: number[];
+  state: VridState;
+  master: RouterSnapshot | null;
+  masterSince: number | null;
+  lastAdvertTs: number;
+  routers: RouterSnapshot[];
+  masterChanges: MasterChange[];
+  masterChangeCount: number;
+  history: MasterSpell[];
+  alerts: Partial<Record<AlertKind, number>>;
+  openAlerts: Alert[];
+}
+
+export interface AnalyzerSnapshot {
+  ts: number;
+  totals: Totals;
+  vrids: VridSnapshot[];
+  /** Multicast groups with the members that joined them (IGMP / MLD). */
+  groups: { group: string; members: ({ src: string } & Membership)[] }[];
+  /** Open alerts about no known VRID (ICMP errors quoting a VRID never advertised here). */
+  unattributedAlerts: Alert[];
+  recentAlerts: Alert[];
+  garpUnjudged: boolean;
+}
+
+export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
+  const vrids = [...st.vrs.values()]
+    .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family))
+    .map((vr) => vrSnapshot(st, vr));
+  const groups = [...st.groups].map(([group, members]) => ({
+    group,
+    members: [...members].map(([src, m]) => ({ src, ...m })),
+  }));
+  return {
+    ts: st.nowTs,
+    totals: { ...st.totals },
+    vrids,
+    groups,
+    unattributedAlerts: [...st.alerts.unattributed.conditions.values()].map((c) => c.alert),
+    recentAlerts: st.alerts.recent.slice(),
+    garpUnjudged: st.garpUnjudged,
+  };
+}
+
+function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
+  const routers = [...vr.routers.values()].sort((a, b) => b.priority - a.priority || a.src.localeCompare(b.src));
+  const open = [...vr.conditions.values()].map((c) => c.alert);
+  return {
+    family: vr.family,
+    vrid: vr.vrid,
+    versions: versionList(vr.versions),
+    state: vridState(vr, open),
+    master: vr.master ? routerSnapshot(st, vr, vr.master) : null,
+    masterSince: vr.spells.length ? vr.spells[vr.spells.length - 1].fromTs : null,
+    lastAdvertTs: vr.lastAdvertTs,
+    routers: routers.map((r) => routerSnapshot(st, vr, r)),
+    masterChanges: vr.changes.slice(),
+    masterChangeCount: vr.changeCount,
+    history: vr.spells.map((s) => ({ ...s })),
+    alerts: { ...vr.alertCounts },
+    openAlerts: open,
+  };
+}
+
+function routerSnapshot(st: AnalyzerState, vr: VirtualRouter, r: Router): RouterSnapshot {
+  const role: Role = vr.master === r ? 'master'
+    : r.priority === 0 ? 'resigned'
+    : isContending(r, st.nowTs) && isOpen(vr, 'duplicate-master') ? 'contender'
+    : 'backup-or-silent';
+  return {
+    src: r.src,
+    mac: r.mac,
+    vmac: r.vmac,
+    role,
+    version: r.version,
+    priority: r.priority,
+    priorityHistory: r.priorityHistory.slice(),
+    intervalMs: r.intervalMs,
+    observed: r.intervals.summary(),
+    recentIntervalsMs: r.intervals.recent(),
+    authType: r.authType,
+    authPass: r.authPass,
+    addrs: r.addrs,
+    ttl: r.ttl,
+    dst: r.dst,
+    dstKind: r.dstKind,
+    checksumVariant: r.checksumVariant,
+    firstSeenTs: r.firstSeenTs,
+    lastSeenTs: r.lastSeenTs,
+    adverts: r.adverts,
+    counts: { ...r.counts },
+  };
+}
+
+/** The one word a virtual router's state is shown with: the worst open condition first. */
+function vridState(vr: VirtualRouter, open: Alert[]): VridState {
+  const kinds = new Set(open.map((a) => a.kind));
+  if (kinds.has('duplicate-master')) return 'split-brain';
+  if (kinds.has('missed-advert')) return 'down';
+  if (kinds.has('vrid-clash')) return 'clash';
+  if (kinds.has('auth-mismatch')) return 'auth';
+  if (!vr.master) return 'no-master';
+  if (open.some((a) => a.severity !== 'info')) return 'warning';
+  return 'ok';
+}
+
+function versionList(bits: number): number[] {
+  const out: number[] = [];
+  for (let v = 0; v < 16; v++) if (bits & (1 << v)) out.push(v);
+  return out;
+}
