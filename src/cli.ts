@@ -8,7 +8,7 @@ import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
-import { parseSpeed } from './replay-speed.js';
+import { parseSpeed } from './replay.js';
 
 // live.js and tui.js (libpcap binding, reblessed) load only for the commands that use them:
 // importing them took 30-50 ms and 8 MB from every `read`.

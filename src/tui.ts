@@ -2,10 +2,9 @@
 // entry point `live` uses. Frames go through the same Pipeline as text output; the dashboard only
 // reads analyzer snapshots. No protocol logic lives here.
 import { basename } from 'node:path';
-import { readCapture } from './capture/file.js';
-import { CaptureError } from './capture/types.js';
 import { type Frame } from './frame.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
+import { loadReplay, Player } from './replay.js';
 import { COLOR, MONO } from './render/color.js';
 import { Dashboard, type DashboardFeed } from './render/dashboard.js';
 import type { StatusInfo } from './render/dashboard/panels.js';
@@ -34,21 +33,16 @@ export interface TuiOptions {
   mono: boolean;
 }
 
-export { parseSpeed } from './replay-speed.js';
+export { parseSpeed } from './replay.js';
 
 /** Why the dashboard cannot run here, or null: it needs a terminal for both keys and screen. */
 export function terminalProblem(): string | null {
   return process.stdout.isTTY && process.stdin.isTTY ? null : 'the dashboard needs a terminal (stdin and stdout are not both a tty)';
 }
 
-/** Longest stretch of synchronous work in --speed max before keys and the screen get a turn. */
-const BATCH_MS = 15;
-/** Packet time advances (and the analyzer is ticked) at least this often while playing. */
-const PLAY_STEP_MS = 50;
-
 /**
- * `vrrpscope read FILE --tui`: loads the capture, sorts it into packet-time order and plays it
- * into the dashboard at `speed`. Resolves with the exit code once the user quits (or on SIGTERM),
+ * `vrrpscope read FILE --tui`: loads the capture and plays it into the dashboard at `speed`, in
+ * file order like `read` (so both judge a capture that steps back in time the same way). Resolves with the exit code once the user quits (or on SIGTERM),
  * after the terminal is restored and the summary printed.
  */
 export async function runReplayTui(file: string, o: RunOptions & TuiOptions): Promise<number> {
@@ -56,22 +50,14 @@ export async function runReplayTui(file: string, o: RunOptions & TuiOptions): Pr
   const problem = terminalProblem();
   if (problem) return usageError(problem);
 
-  const frames: Frame[] = [];
-  let loadError: string | null = null;
+  let frames: Frame[];
+  let loadError: string | null;
   try {
-    await readCapture(file, (f) => {
-      // The reader's buffer is reused for the next chunk: keep a copy of every frame.
-      frames.push({ ...f, data: f.data.slice() });
-    });
+    ({ frames, loadError } = await loadReplay(file));
   } catch (err) {
-    if (err instanceof CaptureError) loadError = err.message;
-    else if ((err as NodeJS.ErrnoException).code) return usageError(`${file}: ${(err as Error).message}`);
-    else throw err;
+    if ((err as NodeJS.ErrnoException).code) return usageError(`${file}: ${(err as Error).message}`);
+    throw err;
   }
-  // Captures merged from several interfaces (or written by a buggy tool) can step back in time; the
-  // analyzer needs packet time to run forward. The sort is stable, so equal times keep file order.
-  frames.sort((a, b) => a.ts - b.ts);
-
   const pipeline = new Pipeline(o, null);
   const player = new Player(frames, pipeline, o.speed);
   const mono = o.mono || o.color === false || !!process.env.NO_COLOR;
@@ -90,7 +76,7 @@ export async function runReplayTui(file: string, o: RunOptions & TuiOptions): Pr
         speed: o.speed,
         paused: player.paused,
         ended: player.ended,
-        spanS: frames.length ? frames[frames.length - 1].ts - frames[0].ts : 0,
+        spanS: player.spanS(),
       },
       note: loadError ? `file cut short: ${loadError}` : null,
     }),
@@ -121,114 +107,6 @@ export async function runReplayTui(file: string, o: RunOptions & TuiOptions): Pr
     });
     player.start();
   });
-}
-
-/**
- * Plays frames into the pipeline in packet time. Replay time runs at `speed` times wall time from
- * the moment of the last (re)start; between packets the analyzer is ticked so timed alerts such as
- * a missed advert fire at their packet-time deadline, exactly as they would live.
- */
-class Player {
-  /** Frames delivered so far. */
-  position = 0;
-  paused = false;
-  ended = false;
-  /** Replay (packet) time now. */
-  private nowTs: number;
-  private baseTs: number;
-  private baseWallMs = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = false;
-
-  constructor(
-    private readonly frames: Frame[],
-    private readonly pipeline: Pipeline,
-    private readonly speed: number,
-  ) {
-    this.nowTs = frames.length ? frames[0].ts : 0;
-    this.baseTs = this.nowTs;
-  }
-
-  start(): void {
-    this.baseWallMs = performance.now();
-    this.schedule(0);
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  elapsedS(): number {
-    return this.frames.length ? this.nowTs - this.frames[0].ts : 0;
-  }
-
-  togglePause(): void {
-    if (this.ended) return;
-    this.paused = !this.paused;
-    if (!this.paused) {
-      this.baseTs = this.nowTs;
-      this.baseWallMs = performance.now();
-      this.schedule(0);
-    }
-  }
-
-  /** Right arrow: pause, then deliver exactly the next packet. */
-  step(): void {
-    if (this.ended) return;
-    this.paused = true;
-    this.deliver(this.position);
-    this.checkEnd();
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped || this.ended) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.pump(), ms);
-  }
-
-  private pump(): void {
-    this.timer = null;
-    if (this.stopped || this.paused || this.ended) return;
-    if (this.speed === 0) {
-      const until = performance.now() + BATCH_MS;
-      while (this.position < this.frames.length && !this.pipeline.done && performance.now() < until) this.deliver(this.position);
-      if (!this.checkEnd()) setImmediate(() => this.pump());
-      return;
-    }
-    const targetTs = this.baseTs + ((performance.now() - this.baseWallMs) / 1000) * this.speed;
-    while (this.position < this.frames.length && !this.pipeline.done && this.frames[this.position].ts <= targetTs) {
-      this.deliver(this.position);
-    }
-    if (this.checkEnd()) return;
-    // Replay time between packets: tick up to the next packet, never past it (time only runs forward).
-    const nextTs = this.frames[this.position].ts;
-    if (targetTs > this.nowTs) {
-      this.nowTs = Math.min(targetTs, nextTs);
-      this.pipeline.analyzer.tick(this.nowTs);
-    }
-    const dueMs = ((nextTs - this.nowTs) / this.speed) * 1000;
-    this.schedule(Math.max(0, Math.min(PLAY_STEP_MS, dueMs)));
-  }
-
-  private deliver(i: number): void {
-    const f = this.frames[i];
-    if (!f) return;
-    this.pipeline.frame(f);
-    this.position = i + 1;
-    if (f.ts > this.nowTs) this.nowTs = f.ts;
-  }
-
-  /** After the last packet (or -c N): final timer evaluation at the last packet's time, nothing invented after it. */
-  private checkEnd(): boolean {
-    if (this.ended) return true;
-    if (this.position < this.frames.length && !this.pipeline.done) return false;
-    this.ended = true;
-    this.paused = false;
-    this.pipeline.analyzer.finish();
-    return true;
-  }
 }
 
 export interface LiveTuiOptions {

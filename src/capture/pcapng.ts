@@ -16,7 +16,7 @@
 // interface ids are numbered afresh in every section (§4.1, §4.2).
 
 import { MAX_SNAPLEN, type CaptureError } from './types.js';
-import type { FormatReader, ParseContext } from './file.js';
+import type { FormatReader, ParseContext } from './format.js';
 
 const BlockType = {
   SECTION_HEADER: 0x0a0d0d0a,

@@ -155,12 +155,28 @@ interface RecordTable<P> {
   readonly fields: readonly Field<P>[];
   /** Every field can be written as bytes without escaping (see putFields). */
   readonly bytesOk: boolean;
+  /**
+   * Most bytes putFields writes for a packet of this kind without problems, when no field is a list
+   * of addresses: every value is then a number, a word or an address (IPv6 at most 45 characters);
+   * each problem id adds PROBLEM_MAX_BYTES. Null: count them (tailBytes).
+   */
+  readonly maxBytes: number | null;
 }
 
+/** A value that is no list is at most this long: a number, a word, an address. */
+const SCALAR_MAX_BYTES = 64;
+/** The link addresses and up to two VLAN tags before the fields. */
+const LINK_MAX_BYTES = 96;
+/** A problem id in a list: the longest id, quoted, with its comma. */
+const PROBLEM_MAX_BYTES = 24;
+
 function table<P>(fields: [name: string, type: FieldType, get: (p: P) => unknown][]): RecordTable<P> {
+  const built = fields.map(([name, type, get]) => ({ name, type, get, key: ',"' + name + '":' }));
+  const lists = fields.some(([, type]) => type === 'plains');
   return {
-    fields: fields.map(([name, type, get]) => ({ name, type, get, key: ',"' + name + '":' })),
+    fields: built,
     bytesOk: fields.every(([, type]) => type !== 'text' && type !== 'textOrNull' && type !== 'value'),
+    maxBytes: lists ? null : LINK_MAX_BYTES + built.reduce((n, f) => n + f.key.length + SCALAR_MAX_BYTES, 1),
   };
 }
 
@@ -382,7 +398,7 @@ export function writePacketJson(out: Output, d: Decoded): void {
         return;
       }
       if (out.closed) return;
-    } else if (t.bytesOk && out.begin(64 + tailBytes(p, t))) {
+    } else if (t.bytesOk && out.begin(64 + maxTailBytes(p, t))) {
       putHead(out, p.kind, d);
       putFields(out, p, t);
       out.endLine();
@@ -393,7 +409,12 @@ export function writePacketJson(out: Output, d: Decoded): void {
   if (line !== null) out.line(line);
 }
 
-/** At most how many bytes putFields writes for `p`. */
+/** At most how many bytes putFields writes for `p`: from the table when it can tell, else counted. */
+function maxTailBytes<P extends Packet>(p: P, t: RecordTable<P>): number {
+  return t.maxBytes !== null && p.link.vlans.length <= 2 ? t.maxBytes + PROBLEM_MAX_BYTES * p.problems.length : tailBytes(p, t);
+}
+
+/** At most how many bytes putFields writes for `p`, counted. */
 function tailBytes<P extends Packet>(p: P, t: RecordTable<P>): number {
   const l = p.link;
   let n = 48 + (l.srcMac?.length ?? 0) + (l.dstMac?.length ?? 0) + 8 * l.vlans.length;
