@@ -10,8 +10,8 @@ import { Output } from './render/output.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { parseSpeed } from './replay.js';
 
-// live.js and tui.js (libpcap binding, reblessed) load only for the commands that use them:
-// importing them took 30-50 ms and 8 MB from every `read`.
+// live.js and tui.js (libpcap binding, reblessed) load only for the commands that use them, so
+// `read` does not pay for them at start-up.
 type LiveModule = typeof import('./live.js');
 type TuiModule = typeof import('./tui.js');
 const liveModule = (): Promise<LiveModule> => import('./live.js');

@@ -66,19 +66,19 @@ export class Pipeline {
 
   frame(f: Frame): void {
     this.frames++;
-    const d = this.decoder.decode(f);
-    if (this.firstTs === null) this.firstTs = d.ts;
-    const pkt = d.packet;
+    const decoded = this.decoder.decode(f);
+    if (this.firstTs === null) this.firstTs = decoded.ts;
+    const pkt = decoded.packet;
     if (!this.selected(pkt)) {
-      if (pkt.kind !== 'vrrp') this.analyzer.tick(d.ts);
+      if (pkt.kind !== 'vrrp') this.analyzer.tick(decoded.ts);
       return;
     }
-    this.analyzer.ingest(d);
+    this.analyzer.ingest(decoded);
     if (pkt.kind === 'other') return;
     const out = this.out;
     if (out && !this.o.quiet) {
-      if (this.o.json) writePacketJson(out, d);
-      else writePacketLine(out, d, this.lineOptions);
+      if (this.o.json) writePacketJson(out, decoded);
+      else writePacketLine(out, decoded, this.lineOptions);
     }
     this.shown++;
     if ((this.o.count !== undefined && this.shown >= this.o.count) || out?.closed) this.done = true;

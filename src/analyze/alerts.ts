@@ -1,32 +1,40 @@
 // Alert kinds with their severity: the stable vocabulary of findings (JSON `kind`).
 import type { Family } from '../decode/types.js';
 
-export const ALERT_SEVERITY = {
-  'duplicate-master': 'critical',
-  'vrid-clash': 'critical',
-  'auth-mismatch': 'critical',
-  'missed-advert': 'critical',
-  'vip-conflict': 'critical',
-  'vrrp-rejected': 'critical',
-  'hidden-master': 'critical',
-  'master-change': 'warning',
-  'interval-mismatch': 'warning',
-  'garp-missing': 'warning',
-  'bad-checksum': 'warning',
-  'bad-ttl': 'warning',
-  malformed: 'warning',
-  'vmac-mismatch': 'warning',
-  'not-link-local': 'warning',
-  'owner-conflict': 'warning',
-  'state-limit': 'warning',
-  'no-group-member': 'warning',
-  'master-resigned': 'info',
-  'priority-change': 'info',
-  'nonstandard-group': 'info',
-  unicast: 'info',
+/**
+ * Every alert kind: its severity and the room of the analyzer that raises it. README's alert table
+ * is checked against this one (test/analyze/alert-kinds.test.ts); a new kind is a line here, its
+ * check in its room, a row in README and a test.
+ */
+export const ALERT_KINDS = {
+  'duplicate-master': { severity: 'critical', room: 'contention' },
+  'vrid-clash': { severity: 'critical', room: 'peers' },
+  'auth-mismatch': { severity: 'critical', room: 'peers' },
+  'missed-advert': { severity: 'critical', room: 'mastership' },
+  'vip-conflict': { severity: 'critical', room: 'claims' },
+  'vrrp-rejected': { severity: 'critical', room: 'rejects' },
+  'hidden-master': { severity: 'critical', room: 'claims' },
+  'master-change': { severity: 'warning', room: 'mastership' },
+  'interval-mismatch': { severity: 'warning', room: 'peers' },
+  'garp-missing': { severity: 'warning', room: 'claims' },
+  'bad-checksum': { severity: 'warning', room: 'adverts' },
+  'bad-ttl': { severity: 'warning', room: 'adverts' },
+  malformed: { severity: 'warning', room: 'adverts' },
+  'vmac-mismatch': { severity: 'warning', room: 'adverts' },
+  'not-link-local': { severity: 'warning', room: 'adverts' },
+  'owner-conflict': { severity: 'warning', room: 'adverts' },
+  'state-limit': { severity: 'warning', room: 'adverts' },
+  'no-group-member': { severity: 'warning', room: 'groups' },
+  'master-resigned': { severity: 'info', room: 'mastership' },
+  'priority-change': { severity: 'info', room: 'adverts' },
+  'nonstandard-group': { severity: 'info', room: 'adverts' },
+  unicast: { severity: 'info', room: 'adverts' },
 } as const;
 
-export type AlertKind = keyof typeof ALERT_SEVERITY;
+export const ALERT_SEVERITY: { readonly [K in keyof typeof ALERT_KINDS]: (typeof ALERT_KINDS)[K]['severity'] } =
+  Object.fromEntries(Object.entries(ALERT_KINDS).map(([kind, k]) => [kind, k.severity])) as never;
+
+export type AlertKind = keyof typeof ALERT_KINDS;
 export type Severity = 'critical' | 'warning' | 'info';
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };

@@ -58,16 +58,16 @@ export class Analyzer {
     return this.st.repeatedAdverts;
   }
 
-  ingest(d: Decoded): void {
+  ingest(decoded: Decoded): void {
     const st = this.st;
-    const ts = d.ts;
+    const ts = decoded.ts;
     st.totals.packets++;
     this.advanceTo(ts);
-    const pkt = d.packet;
+    const pkt = decoded.packet;
     switch (pkt.kind) {
       case 'vrrp':
         st.totals.vrrp++;
-        onVrrp(st, pkt, ts, d.repeat);
+        onVrrp(st, pkt, ts, decoded.repeat);
         break;
       case 'arp':
         st.totals.arp++;

@@ -57,17 +57,17 @@ const EXPLAINS_SPLIT_BRAIN: readonly string[] = ['auth-mismatch', 'interval-mism
 const RULES: readonly Rule[] = [
   {
     ids: ['icmp-reject'],
-    when: (c) => c.raised('vrrp-rejected') || c.s.unattributedAlerts.some((a) => a.kind === 'vrrp-rejected'),
-    causes: (c) => {
-      const rej = [...c.alertsOf('vrrp-rejected'), ...c.s.unattributedAlerts.filter((a) => a.kind === 'vrrp-rejected')];
+    when: (ctx) => ctx.raised('vrrp-rejected') || ctx.s.unattributedAlerts.some((a) => a.kind === 'vrrp-rejected'),
+    causes: (ctx) => {
+      const rej = [...ctx.alertsOf('vrrp-rejected'), ...ctx.s.unattributedAlerts.filter((a) => a.kind === 'vrrp-rejected')];
       return [{
         id: 'icmp-reject',
         title: 'A host rejects the VRRP adverts (ICMP error)',
         evidence: [
           ...rej.map((a) => a.message),
           // A rejecter that advertises this VRID itself runs keepalived at that address: only a rule fits.
-          ...[...new Set(rej.map((a) => a.sources[0]))].filter((x) => c.v.routers.some((r) => r.src === x)).map((x) =>
-            `${x} itself advertises VRID ${c.v.vrid}, so a VRRP instance runs at that address: the rejects come from a firewall rule there`),
+          ...[...new Set(rej.map((a) => a.sources[0]))].filter((x) => ctx.v.routers.some((r) => r.src === x)).map((x) =>
+            `${x} itself advertises VRID ${ctx.v.vrid}, so a VRRP instance runs at that address: the rejects come from a firewall rule there`),
         ],
         fix: rej.map((a) => `on ${a.sources[0]}: accept IP protocol 112 from ${a.sources[1]} before any REJECT rule ` +
           `(nft: \`ip saddr ${a.sources[1]} ip protocol vrrp accept\`; iptables: \`-A INPUT -s ${a.sources[1]} -p vrrp -j ACCEPT\`), ` +
@@ -77,95 +77,95 @@ const RULES: readonly Rule[] = [
   },
   {
     ids: ['auth-mismatch'],
-    when: (c) => c.raised('auth-mismatch'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('auth-mismatch'),
+    causes: (ctx) => [{
       id: 'auth-mismatch',
       title: 'Password (authentication) mismatch',
-      evidence: list(c.v.routers, (r) => (r.authType === 1 ? `auth PASS ${JSON.stringify(r.authPass ?? '')}` : r.authType === 0 ? 'no authentication' : `auth type ${r.authType}`)),
+      evidence: list(ctx.v.routers, (r) => (r.authType === 1 ? `auth PASS ${JSON.stringify(r.authPass ?? '')}` : r.authType === 0 ? 'no authentication' : `auth type ${r.authType}`)),
       fix: ['make `authentication { auth_type PASS  auth_pass ... }` identical on every node of the instance (keepalived uses the first 8 characters)'],
     }],
   },
   {
     ids: ['interval-mismatch'],
-    when: (c) => c.raised('interval-mismatch'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('interval-mismatch'),
+    causes: (ctx) => [{
       id: 'interval-mismatch',
       title: 'Advertisement interval mismatch',
-      evidence: list(c.v.routers, (r) => `advert_int ${fmtMs(r.intervalMs)}`),
+      evidence: list(ctx.v.routers, (r) => `advert_int ${fmtMs(r.intervalMs)}`),
       fix: ['set the same `advert_int` on every node (keepalived drops VRRPv2 adverts with another interval, so both sides become master)'],
     }],
   },
   {
     ids: ['vip-list-mismatch'],
-    when: (c) => c.raised('vrid-clash'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('vrid-clash'),
+    causes: (ctx) => [{
       id: 'vip-list-mismatch',
       title: 'Different virtual address lists under one VRID',
-      evidence: list(c.v.routers, (r) => r.addrs.join(' ') || 'none'),
+      evidence: list(ctx.v.routers, (r) => r.addrs.join(' ') || 'none'),
       fix: [`if these are two clusters, give one another \`virtual_router_id\` (VRIDs must be unique per segment); otherwise align \`virtual_ipaddress\``],
     }],
   },
   {
     ids: ['ttl'],
-    when: (c) => c.raised('bad-ttl'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('bad-ttl'),
+    causes: (ctx) => [{
       id: 'ttl',
       title: 'TTL / hop limit is not 255',
-      evidence: list(c.v.routers.filter((r) => r.ttl !== 255), (r) => `TTL ${r.ttl}`),
+      evidence: list(ctx.v.routers.filter((r) => r.ttl !== 255), (r) => `TTL ${r.ttl}`),
       fix: ['receivers discard adverts with TTL != 255 (RFC 3768 §7.1, RFC 5798 §7.1): the adverts crossed a router or were rewritten; keep VRRP peers on one L2 segment'],
     }],
   },
   {
     ids: ['checksum'],
-    when: (c) => c.raised('bad-checksum'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('bad-checksum'),
+    causes: (ctx) => [{
       id: 'checksum',
       title: 'Checksum not accepted',
-      evidence: list(c.v.routers.filter((r) => r.counts.badChecksum > 0), (r) => `${r.counts.badChecksum} adverts with a bad checksum`),
+      evidence: list(ctx.v.routers.filter((r) => r.counts.badChecksum > 0), (r) => `${r.counts.badChecksum} adverts with a bad checksum`),
       fix: ['for VRRPv3 over IPv4 between vendors: check whether one side leaves the pseudo-header out (Cisco; keepalived `vrrp_v3_checksum_as_v2`) and set both the same'],
     }],
   },
   {
     ids: ['hidden-master'],
-    when: (c) => c.raised('hidden-master'),
-    causes: (c) => {
+    when: (ctx) => ctx.raised('hidden-master'),
+    causes: (ctx) => {
       const cause: Cause = {
         id: 'hidden-master',
         title: 'A second master whose adverts do not reach this capture point',
-        evidence: c.alertsOf('hidden-master').map((a) => a.message),
+        evidence: ctx.alertsOf('hidden-master').map((a) => a.message),
         fix: ['compare advert_int, password and VRID on both nodes', 'check every filter on the path between the two masters for IP protocol 112 to 224.0.0.18 (or the unicast peer)'],
       };
-      const m = c.v.master;
-      if (c.localAddrs && m && c.localAddrs.includes(m.src)) {
+      const m = ctx.v.master;
+      if (ctx.localAddrs && m && ctx.localAddrs.includes(m.src)) {
         // Live, the local view: we are the master and the other one's adverts never arrive here.
         cause.evidence.push(
           `this host (${m.src}) is master, another router claims the virtual address, and its adverts never arrive on ` +
             `this interface: the path between the two drops them (a firewall, security group or switch on the way)`);
       } else {
-        c.cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
+        ctx.cannotTell.push('whether the hidden master\'s adverts are dropped on the way or never sent: capture on that node as well');
       }
       return [cause];
     },
   },
   {
     ids: ['igmp-snooping'],
-    when: (c) => c.raised('no-group-member'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('no-group-member'),
+    causes: (ctx) => [{
       id: 'igmp-snooping',
       title: 'Custom multicast group without members: IGMP/MLD snooping may not forward it',
       evidence: [
-        ...c.alertsOf('no-group-member').map((a) => a.message),
-        ...(c.raised('duplicate-master') ? ['the backups never receive adverts sent to a group they did not join: this explains the split brain'] : []),
+        ...ctx.alertsOf('no-group-member').map((a) => a.message),
+        ...(ctx.raised('duplicate-master') ? ['the backups never receive adverts sent to a group they did not join: this explains the split brain'] : []),
       ],
       fix: ['enable an IGMP querier on the VLAN, or use the standard group (224.0.0.18 / ff02::12), or a group in 224.0.0.0/24'],
     }],
   },
   {
     ids: ['host-discards-adverts'],
-    when: (c) => c.raised('duplicate-master') && !c.causes.some((x) => EXPLAINS_SPLIT_BRAIN.includes(x.id)),
-    causes: (c) => {
-      const dup = c.alertsOf('duplicate-master');
-      const local = c.localAddrs ? dup.flatMap((a) => a.sources).filter((x) => c.localAddrs!.includes(x)) : [];
+    when: (ctx) => ctx.raised('duplicate-master') && !ctx.causes.some((x) => EXPLAINS_SPLIT_BRAIN.includes(x.id)),
+    causes: (ctx) => {
+      const dup = ctx.alertsOf('duplicate-master');
+      const local = ctx.localAddrs ? dup.flatMap((a) => a.sources).filter((x) => ctx.localAddrs!.includes(x)) : [];
       const cause: Cause = {
         id: 'host-discards-adverts',
         title: 'Both masters are visible here with equal configuration, so a host discards its peer\'s adverts',
@@ -180,18 +180,18 @@ const RULES: readonly Rule[] = [
           `this host (${local.join(', ')}) is one of the masters and its peer's adverts do arrive on this interface: ` +
             `this host discards them (its INPUT firewall, a different VRID or password, or keepalived bound to another interface)`);
       } else {
-        c.cannotTell.push('which of the nodes discards the adverts: capture on each node\'s own interface (libpcap sees packets before the host firewall); the node that receives its peer\'s adverts and still advertises is the one discarding them');
+        ctx.cannotTell.push('which of the nodes discards the adverts: capture on each node\'s own interface (libpcap sees packets before the host firewall); the node that receives its peer\'s adverts and still advertises is the one discarding them');
       }
       return [cause];
     },
   },
   {
     ids: ['master-silent', 'no-master'],
-    when: (c) => c.raised('missed-advert'),
-    causes: (c) => {
-      const evidence = c.alertsOf('missed-advert').map((a) => `${isoTime(a.ts)} ${a.message}`);
-      if (c.v.masterChanges.some((x) => x.reason === 'timeout')) {
-        c.cannotTell.push('whether the old master stopped sending or its adverts were dropped on the way: capture on the old master\'s own interface');
+    when: (ctx) => ctx.raised('missed-advert'),
+    causes: (ctx) => {
+      const evidence = ctx.alertsOf('missed-advert').map((a) => `${isoTime(a.ts)} ${a.message}`);
+      if (ctx.v.masterChanges.some((x) => x.reason === 'timeout')) {
+        ctx.cannotTell.push('whether the old master stopped sending or its adverts were dropped on the way: capture on the old master\'s own interface');
         return [{
           id: 'master-silent',
           title: 'The master went silent and a backup took over after Master_Down_Interval',
@@ -209,30 +209,30 @@ const RULES: readonly Rule[] = [
   },
   {
     ids: ['garp-missing'],
-    when: (c) => c.raised('garp-missing'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('garp-missing'),
+    causes: (ctx) => [{
       id: 'garp-missing',
       title: 'No gratuitous ARP after a takeover',
-      evidence: c.alertsOf('garp-missing').map((a) => a.message),
+      evidence: ctx.alertsOf('garp-missing').map((a) => a.message),
       fix: ['check `vrrp_garp_master_delay`, `vrrp_garp_master_repeat` and `garp_master_refresh`; hosts keep the old MAC until their ARP cache expires'],
     }],
   },
   {
     ids: ['vmac'],
-    when: (c) => c.raised('vmac-mismatch'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('vmac-mismatch'),
+    causes: (ctx) => [{
       id: 'vmac',
       title: 'Virtual MAC problems',
-      evidence: c.alertsOf('vmac-mismatch').map((a) => a.message),
+      evidence: ctx.alertsOf('vmac-mismatch').map((a) => a.message),
       fix: ['check `use_vmac` on both nodes and that the VMAC matches the VRID'],
     }],
   },
   {
     ids: ['priority-drop'],
-    when: (c) => c.raised('priority-change'),
-    causes: (c) => {
-      const drops = c.alertsOf('priority-change').filter((a) => (a.newPriority ?? 0) < (a.oldPriority ?? 0));
-      const preempts = c.v.masterChanges.filter((x) => x.reason === 'preempted');
+    when: (ctx) => ctx.raised('priority-change'),
+    causes: (ctx) => {
+      const drops = ctx.alertsOf('priority-change').filter((a) => (a.newPriority ?? 0) < (a.oldPriority ?? 0));
+      const preempts = ctx.v.masterChanges.filter((x) => x.reason === 'preempted');
       return drops.map((a) => {
         const next = preempts.find((x) => x.ts >= a.ts && x.from === a.sources[0]);
         return {
@@ -249,10 +249,10 @@ const RULES: readonly Rule[] = [
   },
   {
     ids: ['healthy'],
-    when: (c) => c.causes.length === 0,
-    causes: (c) => {
-      const m = c.v.master;
-      if (c.v.routers.length === 1) c.cannotTell.push('whether the backups are alive: backups are silent in VRRP; stop the master briefly (or check keepalived on the backups) to see one take over');
+    when: (ctx) => ctx.causes.length === 0,
+    causes: (ctx) => {
+      const m = ctx.v.master;
+      if (ctx.v.routers.length === 1) ctx.cannotTell.push('whether the backups are alive: backups are silent in VRRP; stop the master briefly (or check keepalived on the backups) to see one take over');
       return [{
         id: 'healthy',
         title: 'No fault seen',
@@ -263,18 +263,18 @@ const RULES: readonly Rule[] = [
   },
   {
     ids: ['firewall-note'],
-    when: (c) => c.raised('nonstandard-group') || c.raised('unicast'),
-    causes: (c) => [{
+    when: (ctx) => ctx.raised('nonstandard-group') || ctx.raised('unicast'),
+    causes: (ctx) => [{
       id: 'firewall-note',
       title: 'Adverts leave the standard group: every firewall on the way must allow them',
-      evidence: (['nonstandard-group', 'unicast'] as AlertKind[]).filter((k) => c.raised(k)).flatMap((k) => c.alertsOf(k).map((a) => a.message)),
+      evidence: (['nonstandard-group', 'unicast'] as AlertKind[]).filter((k) => ctx.raised(k)).flatMap((k) => ctx.alertsOf(k).map((a) => a.message)),
       fix: ['allow IP protocol 112 to that group or between the unicast peers on every host and security group in between'],
     }],
   },
 ];
 
 function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[] | null): Diagnosis {
-  const c: Context = {
+  const ctx: Context = {
     s, v, localAddrs,
     causes: [],
     cannotTell: [],
@@ -286,11 +286,11 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
     seen.push(`master changed ${x.from ?? '-'} -> ${x.to} at ${isoTime(x.ts)} (${x.reason}, gap ${x.gapMs === null ? '?' : fmtMs(x.gapMs)})`);
   }
   for (const [kind, n] of Object.entries(v.alerts)) {
-    const first = c.alertsOf(kind as AlertKind)[0];
+    const first = ctx.alertsOf(kind as AlertKind)[0];
     seen.push(`${kind} x${n}${first ? `, first at ${isoTime(first.ts)}` : ''}`);
   }
-  for (const rule of RULES) if (rule.when(c)) c.causes.push(...rule.causes(c));
-  return { vrid: v.vrid, family: v.family, versions: v.versions, state: v.state, seen, causes: c.causes, cannotTell: c.cannotTell };
+  for (const rule of RULES) if (rule.when(ctx)) ctx.causes.push(...rule.causes(ctx));
+  return { vrid: v.vrid, family: v.family, versions: v.versions, state: v.state, seen, causes: ctx.causes, cannotTell: ctx.cannotTell };
 }
 
 function describeRouter(r: RouterSnapshot): string {

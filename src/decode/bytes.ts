@@ -39,10 +39,9 @@ const HEX1: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString
 
 // IPv4 strings are built once per distinct address and kept in a small direct-mapped
 // cache: a VRRP capture repeats the same handful of sources, groups and virtual
-// addresses, and formatting was the largest cost per advertisement. Sized for a busy
-// segment (the tables take ~100 KB): with 1024 slots, ARP from a couple of thousand
-// hosts kept evicting entries, each miss formatting the string again, and decoding the
-// benchmark capture took a quarter longer.
+// addresses, and formatting them is the largest cost per advertisement. Sized for a
+// busy segment, so that ARP from a couple of thousand hosts does not keep evicting
+// the entries (the tables take ~100 KB).
 const V4_BITS = 13;
 const V4_SLOTS = 1 << V4_BITS;
 const v4Keys = new Int32Array(V4_SLOTS);

@@ -141,8 +141,8 @@ export class Decoder {
   /** Decodes the frame and keeps it in one of the two ways from `first` if it is a kind that repeats. */
   private remember(frame: Frame, b: Uint8Array, view: DataView, s: number, len: number, key: number, meta: number, first: number, n: number, idSum: number): Packet {
     const pkt = decodeFrame(frame);
-    // Ordinary ARP between hosts seldom repeats before its slot is taken: remembering it evicted
-    // adverts and turned every kept packet into old-generation garbage (peak RSS +25 MB).
+    // Ordinary ARP between hosts seldom repeats before its slot is taken: remembering it would
+    // evict adverts and turn kept packets into old-generation garbage.
     if (pkt.kind === 'vrrp' || pkt.kind === 'na' || (pkt.kind === 'arp' && pkt.gratuitous)) {
       // The sender's old entry if it has one (its advert changed), else the way used longer ago.
       const slots = this.slots;

@@ -82,7 +82,7 @@ function jsonStr(s: string): string {
 
 /**
  * A string that needs no escaping by construction: addresses and MACs as the decoders format them
- * (digits, hex, '.', ':'), and the fixed words of the Packet types. Scanning them was a fifth of
+ * (digits, hex, '.', ':'), and the fixed words of the Packet types. Scanning them is a large part of
  * the record's cost. Wire text (passwords, reasons) always goes through jsonStr.
  */
 function plain(s: string): string {
@@ -289,14 +289,14 @@ function objectValue(type: FieldType, v: unknown): unknown {
 }
 
 /** The JSON record for a decoded frame, or null for packets we do not report (other protocols). */
-export function packetRecord(d: Decoded): Record<string, unknown> | null {
-  const p = d.packet;
+export function packetRecord(decoded: Decoded): Record<string, unknown> | null {
+  const p = decoded.packet;
   const t = tableOf(p);
   if (t === undefined) return null;
   const rec: Record<string, unknown> = {
     type: p.kind,
-    ts: d.ts,
-    record: d.record,
+    ts: decoded.ts,
+    record: decoded.record,
     srcMac: p.link.srcMac,
     dstMac: p.link.dstMac,
   };
@@ -370,42 +370,42 @@ function keptVrrpTail(p: VrrpPacket): KeptText {
 }
 
 /** toJsonLine(packetRecord(d)), built from the kind's table; null for packets we do not report. */
-export function packetJsonLine(d: Decoded): string | null {
-  const p = d.packet;
+export function packetJsonLine(decoded: Decoded): string | null {
+  const p = decoded.packet;
   const t = tableOf(p);
   if (t === undefined) return null;
   const tail = p.kind === 'vrrp' ? keptVrrpTail(p).text : recordTail(p, t);
-  return '{"type":"' + p.kind + '","ts":' + jsonTs(d.ts) + ',"record":' + jsonNum(d.record) + tail;
+  return '{"type":"' + p.kind + '","ts":' + jsonTs(decoded.ts) + ',"record":' + jsonNum(decoded.record) + tail;
 }
 
 /**
- * Writes packetJsonLine(d) to `out` (nothing for packets we do not report). Adverts go out as
+ * Writes packetJsonLine(decoded) to `out` (nothing for packets we do not report). Adverts go out as
  * bytes: the head, the time and record number, then the bytes kept for their source; kinds whose
  * table needs no escaping (ARP, NA, ...) are written field by field; the rest as a string.
  */
-export function writePacketJson(out: Output, d: Decoded): void {
-  const p = d.packet;
+export function writePacketJson(out: Output, decoded: Decoded): void {
+  const p = decoded.packet;
   const t = tableOf(p);
   if (t === undefined) return;
-  if (digitsFit(d)) {
+  if (digitsFit(decoded)) {
     if (p.kind === 'vrrp') {
       const bytes = keptBytes(keptVrrpTail(p));
       // head 20 + seconds <= 11 + "." + 6 + key 10 + record <= 16
       if (out.begin(64 + bytes.length)) {
-        putHead(out, p.kind, d);
+        putHead(out, p.kind, decoded);
         out.putBytes(bytes);
         out.endLine();
         return;
       }
       if (out.closed) return;
     } else if (t.bytesOk && out.begin(64 + maxTailBytes(p, t))) {
-      putHead(out, p.kind, d);
+      putHead(out, p.kind, decoded);
       putFields(out, p, t);
       out.endLine();
       return;
     } else if (out.closed) return;
   }
-  const line = packetJsonLine(d);
+  const line = packetJsonLine(decoded);
   if (line !== null) out.line(line);
 }
 
@@ -462,15 +462,15 @@ function putFields<P extends Packet>(out: Output, p: P, t: RecordTable<P>): void
 }
 
 /** The frame's time and record number can be written as digits, the way jsonTs and jsonNum print them. */
-function digitsFit(d: Decoded): boolean {
-  if (!(d.ts >= 0 && d.ts < 2 ** 33 && Number.isSafeInteger(d.record) && d.record >= 0)) return false;
+function digitsFit(decoded: Decoded): boolean {
+  if (!(decoded.ts >= 0 && decoded.ts < 2 ** 33 && Number.isSafeInteger(decoded.record) && decoded.record >= 0)) return false;
   // jsonTs's digits: whole seconds, then the microseconds without trailing zeros, for a time that is a whole number of microseconds.
-  return Math.round(d.ts * 1e6) / 1e6 === d.ts;
+  return Math.round(decoded.ts * 1e6) / 1e6 === decoded.ts;
 }
 
 /** `{"type":"kind","ts":` + the time as jsonTs prints it + `,"record":` + the record number (see digitsFit). */
-function putHead(out: Output, kind: string, d: Decoded): void {
-  const micros = Math.round(d.ts * 1e6);
+function putHead(out: Output, kind: string, decoded: Decoded): void {
+  const micros = Math.round(decoded.ts * 1e6);
   const second = Math.floor(micros / 1e6);
   let frac = micros - second * 1e6;
   out.putAscii('{"type":"');
@@ -487,7 +487,7 @@ function putHead(out: Output, kind: string, d: Decoded): void {
     out.putDigits(frac, width);
   }
   out.putAscii(',"record":');
-  out.putInt(d.record);
+  out.putInt(decoded.record);
 }
 
 function putPlainOrNull(out: Output, s: string | null): void {

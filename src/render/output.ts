@@ -2,10 +2,9 @@
 // and a reader that goes away (`vrrpscope read F | head`) ends output quietly instead of an EPIPE trace.
 //
 // Each string is encoded into the byte buffer as soon as it is written. Lines are built by
-// concatenation, so they are ropes of 20-60 pieces; collecting 64 KiB of them in one string and
-// encoding that at flush time meant walking hundreds of thousands of rope nodes that had gone cold
-// (and been copied by the young-generation GC) in between: in `read` that walk was 12% of all the
-// time. Encoding a line at once flattens a small rope that is still in cache.
+// concatenation, so they are ropes of many pieces; encoding a line at once flattens a small rope
+// that is still in cache, where collecting 64 KiB of lines in one string would walk hundreds of
+// thousands of rope nodes gone cold at flush time.
 import { writeSync } from 'node:fs';
 
 const FLUSH_AT = 64 * 1024;
@@ -143,7 +142,7 @@ export class Output {
 /**
  * `s` with its characters in one piece. Concatenation builds a rope, and a rope kept to be reused
  * in every line would be walked again each time a line holding it is encoded. Reading a character
- * makes V8 flatten the rope in place (a reused piece then costs half as much to write, measured).
+ * makes V8 flatten the rope in place, so a reused piece is cheaper to write.
  */
 export function flattened(s: string): string {
   s.charCodeAt(0);
