@@ -14,6 +14,11 @@ export interface Frame {
   record: number;
   /** Byte offset of the record (or pcapng block) header in the file; -1 for live capture. */
   offset: number;
+  /**
+   * The capture interface, where the capture names it: a pcapng interface's if_name (`#N` for an
+   * unnamed interface N > 0), or the live interface; '' or absent when the capture does not tell.
+   */
+  iface?: string;
 }
 
 /**
@@ -31,6 +36,8 @@ export class BufferFrame implements Frame {
   origLen = 0;
   record = 0;
   offset = 0;
+  /** Set by the source after refill() where the capture names the interface (see Frame.iface). */
+  iface = '';
   #buffer: Uint8Array;
   #view: DataView;
   #start = 0;

@@ -14,8 +14,18 @@ import { checkPeerConfig } from './peers.js';
 import { indexAddrs, unindexAddrs } from './claims.js';
 import type { AnalyzerState } from './state.js';
 import { missedAdvertAfterMs, presenceWindowMs } from './timers.js';
+import { fmtMs } from '../duration.js';
+
+/** Where an advert was seen: its segment, its place (interface, VLANs, direction), its IPv4 identification. */
+export interface Sighting {
+  segment: number;
+  place: number;
+  ipId: number;
+}
 
 const PRIORITY_HISTORY = 32;
+/** Longest time between an advert and a copy of it (see isCopy). */
+const COPY_WINDOW_MS = 5;
 /** Sources reported for malformed VRRP before new ones are only counted. */
 const MAX_MALFORMED_SOURCES = 4096;
 
@@ -23,40 +33,47 @@ const MAX_MALFORMED_SOURCES = 4096;
 const FATAL: readonly string[] = ['malformed', 'bad-version', 'bad-type'];
 
 /**
- * One VRRP advert at `ts`. `repeat`: the decoder recognised the frame as one it remembers and
- * handed over the packet decoded then; if that is this router's last advert, the router already
- * holds every field of it and only its time is new (see repeatAdvert).
+ * One VRRP advert at `ts` on `segment`. `repeat`: the decoder recognised the frame as one it
+ * remembers and handed over the packet decoded then; if that is this router's last advert, the
+ * router already holds every field of it and only its time is new (see repeatAdvert).
  */
-export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: boolean): void {
+export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: boolean, at: Sighting): void {
   const family = pkt.ip.family;
-  const seen = st.vrBySlot[vrSlot(family, pkt.vrid)];
+  const seen = st.slotsOf(at.segment)[vrSlot(family, pkt.vrid)];
   const last = seen === undefined ? null : seen.lastRouter;
   if (repeat && last !== null && last.lastPkt === pkt) {
-    repeatAdvert(st, seen!, last, pkt, ts);
+    if (isCopy(last, pkt, ts, at)) last.copies++;
+    else repeatAdvert(st, seen!, last, pkt, ts, at);
     return;
   }
   if (pkt.truncated) st.totals.truncated++;
   if (pkt.problems.length !== 0) {
     const why = pkt.problems.find((p) => FATAL.includes(p.id));
     if (why) {
-      onMalformedVrrp(st, family, pkt.ip.src, ts, why.message, pkt.vrid);
+      onMalformedVrrp(st, at.segment, family, pkt.ip.src, ts, why.message, pkt.vrid);
       return;
     }
   }
   // Cut inside the fixed header: not even VRID and priority are known.
   if (pkt.truncated && (pkt.capturedLength ?? 0) < 8) return;
-  const vr = st.virtualRouter(family, pkt.vrid);
+  const known = seen === undefined ? undefined : knownRouter(seen, pkt.ip.src);
+  if (known !== undefined ? isCopy(known, pkt, ts, at) : copyElsewhere(st, pkt, ts, at)) {
+    if (known !== undefined) known.copies++;
+    return;
+  }
+  const vr = seen ?? st.virtualRouter(at.segment, family, pkt.vrid);
   vr.versions |= 1 << pkt.version;
   vr.lastAdvertTs = ts;
-  const known = knownRouter(vr, pkt.ip.src);
   const before = known?.priority;
   const r = router(st, vr, pkt, ts, known);
   if (!r) return;
+  r.lastPlace = at.place;
+  r.lastIpId = at.ipId;
   if (r === vr.master && before !== undefined && before !== pkt.priority && before > 0 && pkt.priority > 0) {
     // keepalived track_script / track_interface weights move a master's priority without a takeover;
     // it explains the next preemption.
     st.alerts.emit(vr, 'priority-change', 'event', ts, [r.src],
-      `master ${r.src} of VRID ${vr.vrid} changed its priority from ${before} to ${pkt.priority} without a takeover ` +
+      `master ${r.src} of ${st.vridName(vr)} changed its priority from ${before} to ${pkt.priority} without a takeover ` +
         `(keepalived track_script / track_interface weight, or a configuration reload)`,
       { oldPriority: before, newPriority: pkt.priority });
   }
@@ -78,8 +95,10 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
  * already the router's, so only its time is taken; the checks run as for any advert (they count
  * per packet). test/analyze/repeat-advert.test.ts holds the two paths equal.
  */
-function repeatAdvert(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: VrrpPacket, ts: number): void {
+function repeatAdvert(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: VrrpPacket, ts: number, at: Sighting): void {
   st.repeatedAdverts++;
+  r.lastPlace = at.place;
+  r.lastIpId = at.ipId;
   vr.lastAdvertTs = ts;
   advertTime(r, ts);
   r.adverts++;
@@ -88,6 +107,48 @@ function repeatAdvert(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: Vrrp
   onMasterAdvert(st, vr, r, ts);
   onContention(st, vr, r, ts);
   checkPeerConfig(st, vr, ts);
+}
+
+/**
+ * The same advert as the router's last one, seen again within a few milliseconds: a copy of it
+ * (`-i any` sees an advert on every bridge port and on the bridge; a Linux cooked capture sees a
+ * host's own adverts go out), counted once. A real event is never a copy: another source MAC, or
+ * other contents (priority, checksum over the whole message), or a gap a router could send in.
+ */
+function isCopy(r: Router, pkt: VrrpPacket, ts: number, at: Sighting): boolean {
+  if (!(Math.abs(ts - r.lastSeenTs) <= copyWindowS(r.intervalMs) && pkt.checksum === r.lastChecksum &&
+    pkt.priority === r.priority && pkt.link.srcMac === r.mac && pkt.version === r.version)) return false;
+  // A router answering another's advert at once sends the same message again within a millisecond
+  // (keepalived in a split brain does): over IPv4 its identification tells it from a copy. Without
+  // one (IPv6, or a sender that leaves it 0), only a copy is seen in another place.
+  return at.ipId > 0 ? at.ipId === r.lastIpId : at.place !== r.lastPlace;
+}
+
+/** Copies arrive within microseconds on one host: a few milliseconds, and never a quarter of the interval. */
+function copyWindowS(intervalMs: number): number {
+  return Math.min(COPY_WINDOW_MS, intervalMs / 4) / 1000;
+}
+
+/**
+ * `pkt` on `segment`, whose virtual router does not know its source there: a copy of an advert just
+ * counted on another segment? Then both segments carry the same adverts: they are one segment
+ * (joined while the new one holds no virtual router of its own).
+ */
+function copyElsewhere(st: AnalyzerState, pkt: VrrpPacket, ts: number, at: Sighting): boolean {
+  const segment = at.segment;
+  if (st.segments.count < 2) return false;
+  for (const vr of st.vrs.values()) {
+    if (vr.segment === segment || vr.vrid !== pkt.vrid || vr.family !== pkt.ip.family) continue;
+    const r = knownRouter(vr, pkt.ip.src);
+    if (r === undefined || !isCopy(r, pkt, ts, at)) continue;
+    r.copies++;
+    const into = st.segments.find(vr.segment);
+    if (into !== segment && !st.hasVirtualRouters(segment)) {
+      st.segments.merge(into, segment, ts, `the same adverts (${pkt.ip.src}, VRID ${pkt.vrid}) within ${fmtMs(Math.abs(ts - r.lastSeenTs) * 1000)}`);
+    }
+    return true;
+  }
+  return false;
 }
 
 /** A known router advertised at `ts`: the gap joins its interval statistics if it was within a run. */
@@ -131,6 +192,10 @@ function router(st: AnalyzerState, vr: VirtualRouter, pkt: VrrpPacket, ts: numbe
       intervals: new IntervalStats(),
       counts: { badChecksum: 0, badTtl: 0, malformed: 0, vmacMismatch: 0, truncated: 0 },
       raised: new Map(),
+      copies: 0,
+      lastChecksum: pkt.checksum,
+      lastPlace: -1,
+      lastIpId: -1,
       lastPkt: null,
     };
     vr.routers.set(r.src, r);
@@ -152,6 +217,7 @@ function router(st: AnalyzerState, vr: VirtualRouter, pkt: VrrpPacket, ts: numbe
       r.dstKind = destinationKind(pkt.ip.family, pkt.ip.dst);
     }
     if (pkt.checksumVariant) r.checksumVariant = pkt.checksumVariant;
+    r.lastChecksum = pkt.checksum;
     // A capture cut short shows fewer addresses and maybe no auth data: keep what we knew.
     if (!pkt.truncated) {
       r.authType = pkt.authType;
@@ -194,7 +260,7 @@ function evictOldest(st: AnalyzerState, vr: VirtualRouter, ts: number): boolean 
   if (!st.stateLimitRaised) {
     st.stateLimitRaised = true;
     st.alerts.emit(vr, 'state-limit', 'event', ts, [oldest.src],
-      `more than ${st.opts.maxRoutersPerVrid} routers advertise VRID ${vr.vrid}: forgetting the longest-silent ones ` +
+      `more than ${st.opts.maxRoutersPerVrid} routers advertise ${st.vridName(vr)}: forgetting the longest-silent ones ` +
         `(a flood of forged sources, or a misconfigured segment); later evictions are not reported`);
   }
   return true;
@@ -267,8 +333,8 @@ function checkRouterOnce(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: V
 }
 
 /** A VRRP packet that is no advert (bad version, type or lengths): reported once per source. */
-export function onMalformedVrrp(st: AnalyzerState, family: Family, src: string, ts: number, reason: string, vrid?: number): void {
-  const vr = vrid === undefined ? null : st.virtualRouter(family, vrid);
+export function onMalformedVrrp(st: AnalyzerState, segment: number, family: Family, src: string, ts: number, reason: string, vrid?: number): void {
+  const vr = vrid === undefined ? null : st.virtualRouter(segment, family, vrid);
   const r = vr?.routers.get(src);
   if (r) r.counts.malformed++;
   const key = `malformed:${family}:${src}`;

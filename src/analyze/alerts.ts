@@ -10,6 +10,7 @@ export const ALERT_KINDS = {
   'duplicate-master': { severity: 'critical', room: 'contention' },
   'vrid-clash': { severity: 'critical', room: 'peers' },
   'auth-mismatch': { severity: 'critical', room: 'peers' },
+  'version-mismatch': { severity: 'critical', room: 'peers' },
   'missed-advert': { severity: 'critical', room: 'mastership' },
   'vip-conflict': { severity: 'critical', room: 'claims' },
   'vrrp-rejected': { severity: 'critical', room: 'rejects' },
@@ -57,6 +58,8 @@ export interface Alert {
   ts: number;
   vrid: number | null;
   family: Family | null;
+  /** The virtual router's segment (`vlan 20`, `eth1`), present only when the capture holds more than one. */
+  segment?: string;
   sources: string[];
   message: string;
   /** Packets counted for per-packet checks (bad-checksum, bad-ttl, ...): 1 when raised. */

@@ -9,8 +9,8 @@
 // groups.ts, with the shared state in state.ts, the alert bookkeeping in conditions.ts and the
 // renderers' view in snapshot.ts.
 
-import type { Decoded } from '../decode/types.js';
-import { onMalformedVrrp, onVrrp } from './adverts.js';
+import type { Decoded, Direction } from '../decode/types.js';
+import { onMalformedVrrp, onVrrp, type Sighting } from './adverts.js';
 import { garpTimer, hiddenClaimTimer, onClaim, onNa } from './claims.js';
 import { overlapTimer } from './contention.js';
 import { checkGroupMembers, onGroup } from './groups.js';
@@ -24,6 +24,9 @@ export type { AnalyzerOptions } from './state.js';
 export type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from './snapshot.js';
 export type { DestinationKind, MasterChange, Role, VridState } from './model.js';
 export { vmacOf } from './model.js';
+
+/** A frame's direction as part of where it was seen (Sighting.place). */
+const DIRECTION_PLACE: Readonly<Record<Direction, number>> = { in: 1, broadcast: 2, multicast: 3, 'other-host': 4, out: 5 };
 
 /**
  * The timers, in the order they run for each virtual router when packet time reaches a deadline.
@@ -67,22 +70,22 @@ export class Analyzer {
     switch (pkt.kind) {
       case 'vrrp':
         st.totals.vrrp++;
-        onVrrp(st, pkt, ts, decoded.repeat);
+        onVrrp(st, pkt, ts, decoded.repeat, this.sighting(decoded));
         break;
       case 'arp':
         st.totals.arp++;
-        if (pkt.gratuitous || pkt.op === 2) onClaim(st, pkt.senderIp, pkt.senderMac, ts);
+        if (pkt.gratuitous || pkt.op === 2) onClaim(st, pkt.senderIp, pkt.senderMac, ts, st.segments.of(decoded));
         break;
       case 'na':
         st.totals.na++;
-        onNa(st, pkt, ts);
+        onNa(st, pkt, ts, st.segments.of(decoded));
         break;
       case 'carp':
         st.totals.carp++;
         break;
       case 'icmp-error':
         st.totals.icmpErrors++;
-        onIcmpError(st, pkt, ts);
+        onIcmpError(st, pkt, ts, st.segments.of(decoded));
         break;
       case 'group':
         st.totals.group++;
@@ -90,12 +93,24 @@ export class Analyzer {
         break;
       case 'malformed':
         st.totals.malformed++;
-        if (pkt.claimed === 'vrrp' && pkt.ip) onMalformedVrrp(st, pkt.ip.family, pkt.ip.src, ts, pkt.reason);
+        if (pkt.claimed === 'vrrp' && pkt.ip) onMalformedVrrp(st, st.segments.of(decoded), pkt.ip.family, pkt.ip.src, ts, pkt.reason);
         break;
       default:
         st.totals.other++;
     }
   }
+
+  /** Where `decoded` was seen; one object, refilled for every advert. */
+  private sighting(decoded: Decoded): Sighting {
+    const at = this.at;
+    at.segment = this.st.segments.of(decoded);
+    const direction = decoded.packet.link.direction;
+    at.place = this.st.segments.lastPlace * 8 + (direction === undefined ? 0 : DIRECTION_PLACE[direction]);
+    at.ipId = decoded.ipId;
+    return at;
+  }
+
+  private readonly at: Sighting = { segment: 0, place: 0, ipId: -1 };
 
   /** Advance packet time without a packet (live capture ticks every 100 ms). */
   tick(ts: number): void {

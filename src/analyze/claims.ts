@@ -9,13 +9,13 @@ import { isContending, isOpen, routerByMac, type Router, type VirtualRouter, vma
 import type { AnalyzerState } from './state.js';
 import { GARP_GRACE_MS, missedAdvertAfterMs, presenceWindowMs } from './timers.js';
 
-export function onNa(st: AnalyzerState, pkt: NaPacket, ts: number): void {
+export function onNa(st: AnalyzerState, pkt: NaPacket, ts: number, segment: number): void {
   const mac = pkt.targetMac ?? pkt.link.srcMac;
-  if (mac) onClaim(st, pkt.target, mac, ts);
+  if (mac) onClaim(st, pkt.target, mac, ts, segment);
 }
 
-/** `mac` claims `addr` at `ts`. */
-export function onClaim(st: AnalyzerState, addr: string, mac: string, ts: number): void {
+/** `mac` claims `addr` at `ts` on `segment`: judged by the virtual routers of that segment listing it. */
+export function onClaim(st: AnalyzerState, addr: string, mac: string, ts: number, segment: number): void {
   const vrs = st.vipIndex.get(addr);
   if (!vrs) return;
   const prev = st.claims.get(addr);
@@ -28,6 +28,7 @@ export function onClaim(st: AnalyzerState, addr: string, mac: string, ts: number
     prev.ts = ts;
   }
   for (const vr of vrs) {
+    if (st.segments.find(vr.segment) !== segment) continue;
     const mdiS = st.masterDownS(vr);
     // During a takeover the old master may still answer ARP while the new one announces itself.
     if (vr.lastChangeTs !== null && ts - vr.lastChangeTs <= mdiS + GARP_GRACE_MS / 1000) continue;
@@ -73,7 +74,7 @@ function vipConflict(st: AnalyzerState, vr: VirtualRouter, addr: string, macA: s
     return;
   }
   st.alerts.open(vr, 'vip-conflict', ts, [macA, macB], key,
-    `virtual address ${addr} of VRID ${vr.vrid} is claimed by two MACs, ${macA} and ${macB}, ${why}`).untilTs = ts + mdiS;
+    `virtual address ${addr} of ${st.vridName(vr)} is claimed by two MACs, ${macA} and ${macB}, ${why}`).untilTs = ts + mdiS;
   st.schedule(ts + mdiS);
 }
 
@@ -93,7 +94,7 @@ function hiddenMaster(st: AnalyzerState, vr: VirtualRouter, m: Router, hidden: R
   }
   const lastAdvert = hidden.lastSeenTs;
   st.alerts.open(vr, 'hidden-master', ts, [m.src, hidden.src], key,
-    `${hidden.src} (${mac}) claims virtual address ${addr} of VRID ${vr.vrid} while ${m.src} is master, but its own ` +
+    `${hidden.src} (${mac}) claims virtual address ${addr} of ${st.vridName(vr)} while ${m.src} is master, but its own ` +
       `adverts are not seen here (last one ${fmtMs((ts - lastAdvert) * 1000)} before): it is a second master whose ` +
       `adverts do not reach this capture point or that suppresses them (keepalived does when it rejects the ` +
       `other's adverts: compare advert_int, password and VRID on both; check the path for a filter on protocol 112)`,
@@ -144,7 +145,7 @@ function checkGarp(st: AnalyzerState, vr: VirtualRouter, to: Router, sinceTs: nu
   if (missing.length === 0) return;
   const what = vr.family === 'ipv4' ? 'gratuitous ARP' : 'unsolicited neighbor advertisement';
   st.alerts.emit(vr, 'garp-missing', 'event', dueTs, [to.src],
-    `new master ${to.src} of VRID ${vr.vrid} sent no ${what} for ${missing.join(', ')} within ` +
+    `new master ${to.src} of ${st.vridName(vr)} sent no ${what} for ${missing.join(', ')} within ` +
       `${fmtMs(GARP_GRACE_MS)} of taking over: hosts and the gateway keep the old MAC in their caches until ` +
       `they expire (check vrrp_garp_master_delay / garp settings, or a filter dropping ${vr.family === 'ipv4' ? 'ARP' : 'ICMPv6'} here)`);
 }

@@ -15,13 +15,18 @@ export class AlertBook {
   /** Open conditions that belong to no known virtual router (an ICMP error quoting an unseen VRID). */
   readonly unattributed: ConditionHolder = { conditions: new Map() };
 
-  constructor(private readonly onAlert: ((alert: Alert) => void) | undefined) {}
+  constructor(
+    private readonly onAlert: ((alert: Alert) => void) | undefined,
+    /** The segment's name for alerts, null while the capture has shown one segment. */
+    private readonly segmentOf: (vr: VirtualRouter) => string | null,
+  ) {}
 
   /** Builds the complete alert first: onAlert renders it at once, so nothing may be added afterwards. */
   emit(
     vr: VirtualRouter | null, kind: AlertKind, status: Alert['status'], ts: number, sources: string[], message: string,
     extra?: Partial<Alert>,
   ): Alert {
+    const segment = vr === null ? null : this.segmentOf(vr);
     const alert: Alert = {
       id: extra?.id ?? this.nextId++,
       kind,
@@ -30,6 +35,8 @@ export class AlertBook {
       ts,
       vrid: vr?.vrid ?? null,
       family: vr?.family ?? null,
+      // Only where the capture holds more than one segment: a capture of one reads as it always did.
+      ...(segment === null ? {} : { segment }),
       sources,
       message,
       ...extra,

@@ -69,7 +69,7 @@ function trackContention(st: AnalyzerState, vr: VirtualRouter, r: Router, ts: nu
   if (!open) {
     const who = persistent.map((x) => `${x.src} (prio ${x.priority}${x.mac ? `, ${x.mac}` : ''})`).join(' and ');
     st.alerts.open(vr, 'duplicate-master', ts, persistent.map((x) => x.src), null,
-      `split brain: ${who} all advertise as master of VRID ${vr.vrid}. They do not hear each other, or reject ` +
+      `split brain: ${who} all advertise as master of ${st.vridName(vr)}. They do not hear each other, or reject ` +
         `what they hear: usually IP protocol 112 is dropped in one direction (host firewall, security group, ` +
         `hypervisor or switch filtering multicast), or the peers differ in password, interval or VRID config; ` +
         `check that each node's firewall accepts protocol 112 from its peer`);
@@ -105,7 +105,7 @@ export function overlapTimer(st: AnalyzerState, vr: VirtualRouter, now: number):
   const active = activeAdvertisers(vr, now);
   if (active.length < 2) {
     if (vr.conditions.get('duplicate-master')) {
-      st.alerts.close(vr, 'duplicate-master', lastOverlapEnd(vr, now), `only one router of VRID ${vr.vrid} advertises again`);
+      st.alerts.close(vr, 'duplicate-master', lastOverlapEnd(vr, now), `only one router of ${st.vridName(vr)} advertises again`);
     }
     vr.overlapStartTs = null;
     vr.overlapAdverts.clear();

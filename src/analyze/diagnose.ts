@@ -17,6 +17,8 @@ export interface Cause {
 export interface Diagnosis {
   vrid: number;
   family: VridSnapshot['family'];
+  /** The segment's name, present only when the capture holds more than one. */
+  segment?: string;
   versions: number[];
   state: VridSnapshot['state'];
   seen: string[];
@@ -52,9 +54,19 @@ interface Rule {
 const list = (rs: RouterSnapshot[], show: (r: RouterSnapshot) => string) => rs.map((r) => `${r.src}: ${show(r)}`);
 
 /** Causes that explain a split brain by themselves; without any, host-discards-adverts is named. */
-const EXPLAINS_SPLIT_BRAIN: readonly string[] = ['auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'];
+const EXPLAINS_SPLIT_BRAIN: readonly string[] = ['version-mismatch', 'auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'];
 
 const RULES: readonly Rule[] = [
+  {
+    ids: ['version-mismatch'],
+    when: (ctx) => ctx.raised('version-mismatch'),
+    causes: (ctx) => [{
+      id: 'version-mismatch',
+      title: 'VRRP version mismatch: each router discards the other\'s adverts',
+      evidence: list(ctx.v.routers, (r) => `VRRPv${r.version}`),
+      fix: ['set the same VRRP version on every router of the virtual router (keepalived: `vrrp_version 2` or `3` in global_defs or the vrrp_instance)'],
+    }],
+  },
   {
     ids: ['icmp-reject'],
     when: (ctx) => ctx.raised('vrrp-rejected') || ctx.s.unattributedAlerts.some((a) => a.kind === 'vrrp-rejected'),
@@ -290,7 +302,7 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
     seen.push(`${kind} x${n}${first ? `, first at ${isoTime(first.ts)}` : ''}`);
   }
   for (const rule of RULES) if (rule.when(ctx)) ctx.causes.push(...rule.causes(ctx));
-  return { vrid: v.vrid, family: v.family, versions: v.versions, state: v.state, seen, causes: ctx.causes, cannotTell: ctx.cannotTell };
+  return { vrid: v.vrid, family: v.family, ...(v.segment === null ? {} : { segment: v.segment }), versions: v.versions, state: v.state, seen, causes: ctx.causes, cannotTell: ctx.cannotTell };
 }
 
 function describeRouter(r: RouterSnapshot): string {

@@ -37,7 +37,7 @@ export function checkGroupMembers(st: AnalyzerState, ts: number): void {
       const others = members ? [...members.keys()].filter((a) => a !== r.src) : [];
       if (others.length > 0) continue;
       st.alerts.once(vr, r, 'no-group-member', ts,
-        `${r.src} advertises VRID ${vr.vrid} to ${r.dst}, but no other host joined ${r.dst} in this capture ` +
+        `${r.src} advertises ${st.vridName(vr)} to ${r.dst}, but no other host joined ${r.dst} in this capture ` +
           `(no ${vr.family === 'ipv4' ? 'IGMP' : 'MLD'} report): an IGMP/MLD-snooping switch forwards the group only to ` +
           `ports that joined. keepalived joins on start and answers queries; check that the VLAN has a querier, or ` +
           `use a group in 224.0.0.0/24, or capture longer than the query interval (125 s)`);

@@ -14,7 +14,7 @@ const SPELL_HISTORY = 200;
 /** `r` sent priority 0: it gives up mastership. */
 export function onResign(st: AnalyzerState, vr: VirtualRouter, r: Router, ts: number): void {
   st.alerts.emit(vr, 'master-resigned', 'event', ts, [r.src],
-    `${r.src} sent priority 0: it is giving up mastership (keepalived stopping or shutting the instance down); ` +
+    `${r.src} sent priority 0: the router gave up mastership (shutdown, interface down, or keepalived stopping); ` +
       `a backup should take over within Skew_Time`);
   vr.overlapAdverts.delete(r.src);
   if (vr.master === r) {
@@ -75,7 +75,7 @@ function masterChange(st: AnalyzerState, vr: VirtualRouter, from: Router, to: Ro
     preempted: `${to.src} has the higher priority (${to.priority} > ${from.priority}) and preempted`,
   }[reason];
   st.alerts.emit(vr, 'master-change', 'event', ts, [from.src, to.src],
-    `master of VRID ${vr.vrid} changed from ${from.src} to ${to.src}: ${why}; handover gap ${fmtMs(gapMs)}`,
+    `master of ${st.vridName(vr)} changed from ${from.src} to ${to.src}: ${why}; handover gap ${fmtMs(gapMs)}`,
     { from: from.src, to: to.src, gapMs, reason });
   if (to.addrs.length > 0) {
     // The new master's gratuitous ARPs / NAs are judged once the grace time is over (claims.ts).
@@ -108,7 +108,7 @@ export function missedAdvertTimer(st: AnalyzerState, vr: VirtualRouter, now: num
     if (due <= now) {
       if (!isOpen(vr, 'missed-advert') && !contended) {
         st.alerts.open(vr, 'missed-advert', due, [m.src], null,
-          `master ${m.src} of VRID ${vr.vrid} missed three adverts (silent for ${fmtMs(3 * m.intervalMs)}, ` +
+          `master ${m.src} of ${st.vridName(vr)} missed three adverts (silent for ${fmtMs(3 * m.intervalMs)}, ` +
             `interval ${fmtMs(m.intervalMs)}): it stopped, crashed or lost its link, or its adverts are dropped ` +
             `on the way; a backup should take over after Master_Down_Interval ` +
             `(${fmtMs(masterDownIntervalMs(m.version, m.priority, m.intervalMs))})`);
@@ -121,7 +121,7 @@ export function missedAdvertTimer(st: AnalyzerState, vr: VirtualRouter, now: num
     if (due <= now) {
       if (!isOpen(vr, 'missed-advert')) {
         st.alerts.open(vr, 'missed-advert', due, [r.src], null,
-          `${r.src} resigned as master of VRID ${vr.vrid} and no router took over within ` +
+          `${r.src} resigned as master of ${st.vridName(vr)} and no router took over within ` +
             `${fmtMs(3 * r.intervalMs)}: its virtual addresses are down (no backup running, or the backup ` +
             `does not hear the adverts)`);
       }

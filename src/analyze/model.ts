@@ -36,6 +36,13 @@ export interface Router {
   counts: Record<'badChecksum' | 'badTtl' | 'malformed' | 'vmacMismatch' | 'truncated', number>;
   /** Per-router once-only alerts already raised (kind -> the alert, whose count we keep updating). */
   raised: Map<AlertKind, Alert>;
+  /** Copies of its adverts seen on other interfaces or directions (see adverts.ts): counted once. */
+  copies: number;
+  /** The VRRP checksum of its last advert: a copy has the same. */
+  lastChecksum: number;
+  /** Where its last advert was seen (see Sighting), and that advert's IPv4 identification (-1: none). */
+  lastPlace: number;
+  lastIpId: number;
   /**
    * This router's last complete, non-resigning advert (null after a resignation or a truncated
    * one). When the decoder says a frame repeats a remembered one and hands over this very packet,
@@ -73,6 +80,8 @@ export interface ConditionHolder {
 
 export interface VirtualRouter extends ConditionHolder {
   key: string;
+  /** The segment (see segments.ts), a root id when the virtual router was made. */
+  segment: number;
   family: Family;
   vrid: number;
   /** Bit v set: VRRPv<v> adverts seen. */
@@ -101,9 +110,9 @@ export interface VirtualRouter extends ConditionHolder {
   lastAdvertTs: number;
 }
 
-export function newVirtualRouter(family: Family, vrid: number): VirtualRouter {
+export function newVirtualRouter(segment: number, family: Family, vrid: number): VirtualRouter {
   return {
-    key: `${family}/${vrid}`, family, vrid,
+    key: `${segment}/${family}/${vrid}`, segment, family, vrid,
     versions: 0,
     routers: new Map(),
     lastRouter: null,

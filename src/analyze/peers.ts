@@ -1,6 +1,7 @@
-// Configuration that the routers of one virtual router must share (RFC 3768 §7.1 / keepalived):
-// the virtual address list (vrid-clash), authentication (auth-mismatch) and the advertisement
-// interval (interval-mismatch). Backups are silent, so routers are compared across a presence
+// Configuration that the routers of one virtual router must share (RFC 3768 §7.1, RFC 9568 §7.1):
+// the VRRP version (version-mismatch), the virtual address list (vrid-clash), authentication
+// (auth-mismatch) and the advertisement interval (interval-mismatch). A router discards an
+// advert that differs in any of them, so each explains a split brain by itself. Backups are silent, so routers are compared across a presence
 // window, not only at one instant.
 
 import { describeAuth } from '../decode/names.js';
@@ -16,18 +17,28 @@ interface PeerRule {
   applies: (r: Router) => boolean;
   keyOf: (r: Router) => string;
   show: (r: Router) => string;
-  message: (vr: VirtualRouter, groups: string) => string;
+  message: (name: string, groups: string) => string;
 }
 
 const PEER_RULES: readonly PeerRule[] = [
+  {
+    kind: 'version-mismatch',
+    applies: () => true,
+    keyOf: (x) => String(x.version),
+    show: (x) => `VRRPv${x.version}`,
+    message: (name, groups) =>
+      `routers of ${name} advertise different VRRP versions: ${groups}. A router discards adverts of another ` +
+      `version (keepalived logs "wrong version"), so each side becomes master: set the same version on every ` +
+      `router (keepalived: vrrp_version)`,
+  },
   {
     kind: 'vrid-clash',
     applies: () => true,
     keyOf: (x) => x.addrsKey,
     show: (x) => (x.addrs.length ? x.addrs.join(' ') : 'none'),
-    message: (vr, groups) =>
-      `routers advertising VRID ${vr.vrid} disagree on the virtual addresses: ${groups}. ` +
-      `Either two different clusters share VRID ${vr.vrid} on this segment (give one another virtual_router_id) ` +
+    message: (name, groups) =>
+      `routers advertising ${name} disagree on the virtual addresses: ${groups}. ` +
+      `Either two different clusters share ${name} on this segment (give one another virtual_router_id) ` +
       `or one node's virtual_ipaddress list is wrong`,
   },
   {
@@ -35,8 +46,8 @@ const PEER_RULES: readonly PeerRule[] = [
     applies: (x) => x.version === 2,
     keyOf: (x) => `${x.authType}/${x.authPass}`,
     show: (x) => describeAuth(x.authType, x.authPass),
-    message: (vr, groups) =>
-      `routers in VRID ${vr.vrid} use different authentication: ${groups}. Each discards the other's adverts, ` +
+    message: (name, groups) =>
+      `routers in ${name} use different authentication: ${groups}. Each discards the other's adverts, ` +
       `so both become master; make authentication { auth_type auth_pass } identical`,
   },
   {
@@ -44,8 +55,8 @@ const PEER_RULES: readonly PeerRule[] = [
     applies: () => true,
     keyOf: (x) => String(x.intervalMs),
     show: (x) => fmtMs(x.intervalMs),
-    message: (vr, groups) =>
-      `routers in VRID ${vr.vrid} advertise different intervals: ${groups}. keepalived discards adverts with ` +
+    message: (name, groups) =>
+      `routers in ${name} advertise different intervals: ${groups}. keepalived discards adverts with ` +
       `another advert_int (VRRPv2), and timers disagree: set the same advert_int everywhere`,
   },
 ];
@@ -82,6 +93,6 @@ function peerCondition(st: AnalyzerState, vr: VirtualRouter, rule: PeerRule, pre
     return;
   }
   const groups = [...byKey.values()].map((rs) => `${rs.map((x) => x.src).join(', ')} has ${rule.show(rs[0])}`).join('; ');
-  st.alerts.open(vr, rule.kind, ts, present.map((x) => x.src), null, rule.message(vr, groups)).untilTs = untilTs;
+  st.alerts.open(vr, rule.kind, ts, present.map((x) => x.src), null, rule.message(st.vridName(vr), groups)).untilTs = untilTs;
   st.schedule(untilTs);
 }

@@ -11,9 +11,9 @@ const MAX_CONDITIONS = 1024;
 /** A rejection stays open this long after the last error that shows it. */
 const REJECT_HOLD_S = 60;
 
-export function onIcmpError(st: AnalyzerState, pkt: IcmpErrorPacket, ts: number): void {
+export function onIcmpError(st: AnalyzerState, pkt: IcmpErrorPacket, ts: number, segment: number): void {
   const q = pkt.quoted;
-  const vr = q.vrid === null ? null : st.findVirtualRouter(q.family, q.vrid);
+  const vr = q.vrid === null ? null : st.findVirtualRouter(segment, q.family, q.vrid);
   const rejecter = pkt.ip.src;
   const key = `vrrp-rejected:${rejecter}:${q.src}`;
   const untilTs = ts + REJECT_HOLD_S;

@@ -5,6 +5,7 @@ import type { Family } from '../decode/types.js';
 import type { Alert, AlertKind } from './alerts.js';
 import type { IntervalSummary } from './intervals.js';
 import { isContending, isOpen, type DestinationKind, type MasterChange, type MasterSpell, type Role, type Router, type VirtualRouter, type VridState } from './model.js';
+import type { SegmentMerge } from './segments.js';
 import type { AnalyzerState, Membership, Totals } from './state.js';
 
 export interface RouterSnapshot {
@@ -28,12 +29,16 @@ export interface RouterSnapshot {
   firstSeenTs: number;
   lastSeenTs: number;
   adverts: number;
+  /** Copies of its adverts (other interfaces, other directions), counted once in `adverts`. */
+  copies: number;
   counts: Router['counts'];
 }
 
 export interface VridSnapshot {
   family: Family;
   vrid: number;
+  /** Its segment's name (`vlan 20`, `eth1`), null when the capture holds one segment. */
+  segment: string | null;
   versions: number[];
   state: VridState;
   master: RouterSnapshot | null;
@@ -57,12 +62,14 @@ export interface AnalyzerSnapshot {
   unattributedAlerts: Alert[];
   recentAlerts: Alert[];
   garpUnjudged: boolean;
+  /** Interfaces (or VLAN stacks) joined into one segment because they carried the same adverts. */
+  segmentMerges: SegmentMerge[];
 }
 
 export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
   const vrids = [...st.vrs.values()]
-    .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family))
-    .map((vr) => vrSnapshot(st, vr));
+    .map((vr) => vrSnapshot(st, vr))
+    .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family) || (a.segment ?? '').localeCompare(b.segment ?? ''));
   const groups = [...st.groups].map(([group, members]) => ({
     group,
     members: [...members].map(([src, m]) => ({ src, ...m })),
@@ -75,6 +82,7 @@ export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
     unattributedAlerts: [...st.alerts.unattributed.conditions.values()].map((c) => c.alert),
     recentAlerts: st.alerts.recent.slice(),
     garpUnjudged: st.garpUnjudged,
+    segmentMerges: st.segments.merges.slice(),
   };
 }
 
@@ -84,6 +92,7 @@ function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
   return {
     family: vr.family,
     vrid: vr.vrid,
+    segment: st.segmentName(vr),
     versions: versionList(vr.versions),
     state: vridState(vr, open),
     master: vr.master ? routerSnapshot(st, vr, vr.master) : null,
@@ -124,6 +133,7 @@ function routerSnapshot(st: AnalyzerState, vr: VirtualRouter, r: Router): Router
     firstSeenTs: r.firstSeenTs,
     lastSeenTs: r.lastSeenTs,
     adverts: r.adverts,
+    copies: r.copies,
     counts: { ...r.counts },
   };
 }

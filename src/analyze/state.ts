@@ -5,6 +5,7 @@ import type { Family } from '../decode/types.js';
 import type { Alert } from './alerts.js';
 import { AlertBook } from './conditions.js';
 import { newVirtualRouter, vrSlot, type VirtualRouter } from './model.js';
+import { Segments } from './segments.js';
 import { masterDownIntervalMs } from './timers.js';
 
 export interface AnalyzerOptions {
@@ -25,6 +26,10 @@ export interface AnalyzerOptions {
 
 const DEFAULTS = { maxRoutersPerVrid: 64, maxMasterChanges: 200, maxClaimedAddresses: 65_536 };
 
+function newSlots(): (VirtualRouter | undefined)[] {
+  return new Array<VirtualRouter | undefined>(512).fill(undefined);
+}
+
 export interface Claim {
   mac: string;
   ts: number;
@@ -42,8 +47,9 @@ export class AnalyzerState {
   readonly opts: Required<Omit<AnalyzerOptions, 'authPass' | 'onAlert' | 'defaultLiveFilter'>> & AnalyzerOptions;
   readonly alerts: AlertBook;
   readonly vrs = new Map<string, VirtualRouter>();
-  /** The same virtual routers by family and VRID (see vrSlot). */
-  readonly vrBySlot: (VirtualRouter | undefined)[] = new Array<VirtualRouter | undefined>(512).fill(undefined);
+  readonly segments = new Segments();
+  /** The same virtual routers per segment, by family and VRID (see vrSlot). */
+  private readonly slots: (VirtualRouter | undefined)[][] = [newSlots()];
   /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
   readonly vipIndex = new Map<string, VirtualRouter[]>();
   /** Virtual address -> the last MAC that claimed it. */
@@ -66,7 +72,7 @@ export class AnalyzerState {
 
   constructor(options: AnalyzerOptions) {
     this.opts = { ...DEFAULTS, ...options };
-    this.alerts = new AlertBook(options.onAlert);
+    this.alerts = new AlertBook(options.onAlert, (vr) => this.segments.name(vr.segment));
   }
 
   /** Something is due at `ts`: timers run when packet time reaches it. */
@@ -74,21 +80,48 @@ export class AnalyzerState {
     if (ts < this.nextDeadlineTs) this.nextDeadlineTs = ts;
   }
 
-  /** The virtual router of (family, VRID), made on first use. */
-  virtualRouter(family: Family, vrid: number): VirtualRouter {
-    // Looked up per advert: an array slot, not a key string built and hashed every time.
+  /** The virtual routers of a segment, by vrSlot: looked up per advert, an array slot, not a key string built and hashed. */
+  slotsOf(segment: number): (VirtualRouter | undefined)[] {
+    let slots = this.slots[segment];
+    if (slots === undefined) {
+      slots = newSlots();
+      this.slots[segment] = slots;
+    }
+    return slots;
+  }
+
+  /** The virtual router of (segment, family, VRID), made on first use. */
+  virtualRouter(segment: number, family: Family, vrid: number): VirtualRouter {
+    const slots = this.slotsOf(segment);
     const slot = vrSlot(family, vrid);
-    const cached = this.vrBySlot[slot];
+    const cached = slots[slot];
     if (cached !== undefined) return cached;
-    const vr = newVirtualRouter(family, vrid);
+    const vr = newVirtualRouter(segment, family, vrid);
     this.vrs.set(vr.key, vr);
-    this.vrBySlot[slot] = vr;
+    slots[slot] = vr;
     return vr;
   }
 
   /** An existing virtual router, or null. */
-  findVirtualRouter(family: Family, vrid: number): VirtualRouter | null {
-    return this.vrBySlot[vrSlot(family, vrid)] ?? null;
+  findVirtualRouter(segment: number, family: Family, vrid: number): VirtualRouter | null {
+    return this.slots[segment]?.[vrSlot(family, vrid)] ?? null;
+  }
+
+  /** Whether any virtual router lives in `segment`. */
+  hasVirtualRouters(segment: number): boolean {
+    const slots = this.slots[segment];
+    return slots !== undefined && slots.some((vr) => vr !== undefined);
+  }
+
+  /** The name of `vr`'s segment in output, null while the capture has shown one segment. */
+  segmentName(vr: VirtualRouter): string | null {
+    return this.segments.name(vr.segment);
+  }
+
+  /** `VRID 51`, or `VRID 51 vlan 20` once the capture has shown more than one segment: how messages name `vr`. */
+  vridName(vr: VirtualRouter): string {
+    const segment = this.segments.name(vr.segment);
+    return segment === null ? `VRID ${vr.vrid}` : `VRID ${vr.vrid} ${segment}`;
   }
 
   /** Master_Down_Interval of `vr` in seconds, from its master (or the last one, or any router). */

@@ -46,6 +46,7 @@ const CARRY_KEEP_BYTES = 1 << 20;
 
 export class CaptureParser implements ParseContext {
   frames = 0;
+  iface = '';
   trimmedFrames = 0;
   readonly linkTypes: number[] = [];
   stopped = false;
@@ -143,6 +144,7 @@ export class CaptureParser implements ParseContext {
     const frame = !this.reuseFrame ? new BufferFrame(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset)
       : this.reused === null ? (this.reused = new BufferFrame(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset))
       : this.reused.refill(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset);
+    frame.iface = this.iface;
     if (this.sink(frame) === false || record >= this.maxFrames) {
       this.stopped = true;
     }

@@ -16,6 +16,8 @@ export interface ParseContext {
    */
   deliver(seconds: number, micros: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean;
   addLinkType(linkType: number): void;
+  /** The capture interface of the frames delivered next ('' when the format does not name one). */
+  iface: string;
   fail(message: string, record: number, offset: number): CaptureError;
 }
 

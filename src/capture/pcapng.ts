@@ -79,13 +79,19 @@ const MAX_OTHER_BLOCK_BYTES = 16 * 1024 * 1024;
 const MAX_INTERFACES = 65_536;
 
 /** Option codes in an interface description block (§4.2). */
-const Option = { END: 0, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
+const Option = { END: 0, IF_NAME: 2, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
+
+/** Interface names longer than this are cut (Linux's IFNAMSIZ is 16). */
+const MAX_NAME_BYTES = 64;
+const NAME_DECODER = new TextDecoder('utf-8');
 
 /** Units per second up to which timestamp() divides exactly in doubles; finer clocks use bigints. */
 const MAX_DOUBLE_UNITS_PER_SECOND = 2 ** 36;
 
 interface Interface {
   linkType: number;
+  /** if_name, else `#` and the interface's index in its section ('' for interface 0). */
+  name: string;
   /** Effective snap length: the IDB's, or MAX_SNAPLEN where it says 0 ("no limit"). */
   snapLen: number;
   /** Timestamp units per second, from if_tsresol (default 10^6). */
@@ -192,6 +198,8 @@ export class PcapngBlocks implements FormatReader {
     const snapLen = view.getUint32(pos + 12, le);
     const iface: Interface = {
       linkType,
+      // Unnamed: interface 0 is the capture's only one as often as not; others are told apart by index.
+      name: this.interfaces.length === 0 ? '' : `#${this.interfaces.length}`,
       snapLen: snapLen === 0 || snapLen > MAX_SNAPLEN ? MAX_SNAPLEN : snapLen,
       unitsPerSecond: 1e6,
       secondsPerUnit: 1e-6,
@@ -208,6 +216,8 @@ export class PcapngBlocks implements FormatReader {
         throw this.error(BlockType.INTERFACE_DESCRIPTION, offset, `option ${code} runs past the end of the block`);
       }
       if (code === Option.IF_TSRESOL) this.setResolution(iface, view, at + 4, size, offset);
+      // UTF-8, not NUL-terminated (§4.2); the renderers escape it like any text from the file.
+      if (code === Option.IF_NAME && size > 0) iface.name = NAME_DECODER.decode(new Uint8Array(view.buffer, view.byteOffset + at + 4, Math.min(size, MAX_NAME_BYTES)));
       if (code === Option.IF_TSOFFSET) {
         if (size !== 8) throw this.error(BlockType.INTERFACE_DESCRIPTION, offset, `if_tsoffset has length ${size}, not 8`);
         iface.offsetMicros = Number(view.getBigInt64(at + 4, le)) * 1e6;
@@ -252,6 +262,7 @@ export class PcapngBlocks implements FormatReader {
     }
     const ts = timestamp(iface, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le));
     const start = pos + 28;
+    this.ctx.iface = iface.name;
     return this.ctx.deliver(ts, 0, iface.linkType, bytes, view, start, start + this.keep(caplen, iface), view.getUint32(pos + 24, le), offset);
   }
 
@@ -263,6 +274,7 @@ export class PcapngBlocks implements FormatReader {
     const iface = this.interface(0, BlockType.SIMPLE_PACKET, offset);
     const origLen = view.getUint32(pos + 8, this.littleEndian);
     const caplen = Math.min(origLen, iface.snapLen, length - 16);
+    this.ctx.iface = iface.name;
     return this.ctx.deliver(0, 0, iface.linkType, bytes, view, pos + 12, pos + 12 + caplen, origLen, offset);
   }
 

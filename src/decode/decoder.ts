@@ -16,7 +16,7 @@
 import type { Frame } from '../frame.js';
 import { BufferFrame, LinkType } from '../frame.js';
 import { Icmpv6Type, IpProtocol } from './demux.js';
-import { decodeFrame } from './index.js';
+import { decodeFrame, ipv4Id } from './index.js';
 import { EtherType } from './link.js';
 import type { Decoded, Packet } from './types.js';
 
@@ -60,6 +60,7 @@ export class Decoder {
 
   decode(frame: Frame): Decoded {
     this.hit = false;
+    this.ipId = -2;
     // A frame from a capture source is read in its source's buffer, with no view made for it.
     let packet: Packet;
     if (frame instanceof BufferFrame) packet = this.decodeIn(frame, frame.buffer, frame.view, frame.start, frame.end - frame.start);
@@ -67,8 +68,13 @@ export class Decoder {
       const data = frame.data;
       packet = this.decodeIn(frame, data, new DataView(data.buffer, data.byteOffset, data.length), 0, data.length);
     }
-    return { ts: frame.ts, record: frame.record, repeat: this.hit, packet };
+    // decodeIn read the identification where it found IPv4 in a header it knows; elsewhere it is looked for.
+    const ipId = this.ipId !== -2 ? this.ipId : ipv4Id(frame, packet);
+    return { ts: frame.ts, record: frame.record, iface: frame.iface ?? '', ipId, repeat: this.hit, packet };
   }
+
+  /** The IPv4 identification decodeIn read (-1: not IPv4), or -2 when it did not look. */
+  private ipId = -2;
 
   /** The last decodeIn() answered from memory. */
   private hit = false;
@@ -109,6 +115,7 @@ export class Decoder {
     if (type === EtherType.IPV4) {
       // VRRP in a 20-byte header (VRRP sends no options).
       if (len < n + 22 || b[h] !== 0x45 || b[h + 9] !== IpProtocol.VRRP) return decodeFrame(frame);
+      this.ipId = (b[h + 4] << 8) | b[h + 5];
       key = view.getInt32(h + 12) ^ Math.imul(b[h + 21], 0x01000193);
       idSum = ((b[h + 4] << 8) | b[h + 5]) + ((b[h + 10] << 8) | b[h + 11]);
       idSum = (idSum & 0xffff) + (idSum >>> 16);

@@ -105,5 +105,15 @@ export function decodeFrame(frame: Frame): Packet {
 
 /** A frame decoded on its own (no memory of earlier frames): `repeat` is false. */
 export function decodedFrame(frame: Frame): Decoded {
-  return { ts: frame.ts, record: frame.record, repeat: false, packet: decodeFrame(frame) };
+  const packet = decodeFrame(frame);
+  return { ts: frame.ts, record: frame.record, iface: frame.iface ?? '', ipId: ipv4Id(frame, packet), repeat: false, packet };
+}
+
+/** The IPv4 identification of a frame whose packet is carried by IPv4, else -1. */
+export function ipv4Id(frame: Frame, packet: Packet): number {
+  if (packet.kind === 'arp' || packet.kind === 'other' || (packet.kind === 'malformed' && packet.ip === null) || packet.ip?.family !== 'ipv4') return -1;
+  const b = frame.data;
+  decodeLink(b, frame.linkType, layer);
+  const at = layer.offset + 4;
+  return layer.status === 'ok' && layer.etherType === EtherType.IPV4 && at + 2 <= b.length ? (b[at] << 8) | b[at + 1] : -1;
 }

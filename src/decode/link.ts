@@ -18,7 +18,7 @@
 // order for LOOP (108). Raw IP (101, 12, 14): no header, the version nibble decides.
 
 import { LinkType } from '../frame.js';
-import type { Draft, Link } from './types.js';
+import type { Direction, Draft, Link } from './types.js';
 import { macAt, u16, u32, u32le, u8 } from './bytes.js';
 
 export const EtherType = {
@@ -116,7 +116,17 @@ function sll(b: Uint8Array, end: number, out: LinkLayer): void {
     fail(out, 'truncated', 'link', `Linux cooked (SLL) header cut by the capture: ${end} of 16 bytes`, 0);
     return;
   }
-  cooked(b, end, out, protocol, u16(b, 0, end), u16(b, 4, end), 6, 16);
+  const packetType = u16(b, 0, end);
+  setDirection(out, packetType);
+  cooked(b, end, out, protocol, packetType, u16(b, 4, end), 6, 16);
+}
+
+/** packet(7) packet types, as SLL and SLL2 record them. */
+const DIRECTIONS: readonly Direction[] = ['in', 'broadcast', 'multicast', 'other-host', 'out'];
+
+function setDirection(out: LinkLayer, packetType: number): void {
+  const direction = DIRECTIONS[packetType];
+  if (direction !== undefined) out.link.direction = direction;
 }
 
 function sll2(b: Uint8Array, end: number, out: LinkLayer): void {
@@ -124,6 +134,8 @@ function sll2(b: Uint8Array, end: number, out: LinkLayer): void {
     fail(out, 'truncated', 'link', `Linux cooked (SLL2) header cut by the capture: ${end} of 20 bytes`, 0);
     return;
   }
+  out.link.ifIndex = u32(b, 4, end);
+  setDirection(out, u8(b, 10, end));
   cooked(b, end, out, u16(b, 0, end), u8(b, 10, end), u8(b, 11, end), 12, 20);
 }
 

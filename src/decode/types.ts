@@ -34,7 +34,14 @@ export interface Link {
   readonly dstMac: string | null;
   /** 802.1Q VLAN ids, outermost first. */
   readonly vlans: readonly number[];
+  /** Linux cooked captures (SLL, SLL2: `tcpdump -i any`): which way the frame went. Absent otherwise. */
+  readonly direction?: Direction;
+  /** SLL2: the index of the interface the frame was seen on. Absent otherwise. */
+  readonly ifIndex?: number;
 }
+
+/** The packet type of a Linux cooked capture (packet(7)): to this host, broadcast, multicast, to another host, or sent by it. */
+export type Direction = 'in' | 'broadcast' | 'multicast' | 'other-host' | 'out';
 
 export interface Ip {
   readonly family: Family;
@@ -229,6 +236,14 @@ export interface Decoded<P extends Packet = Packet> {
   readonly ts: number;
   /** Record number in the capture (1-based). */
   readonly record: number;
+  /** The capture interface (Frame.iface), '' when the capture does not name it. */
+  readonly iface: string;
+  /**
+   * The IPv4 identification of this frame's packet, -1 for other frames. A fact of the frame, not
+   * the packet: a router's next advert repeats the packet with a new identification (which tells
+   * a copy of one advert, seen twice, from the next advert).
+   */
+  readonly ipId: number;
   /**
    * The frame repeats one the Decoder remembers (equal but for the IPv4 identification and
    * header checksum), and `packet` is the packet decoded then: whatever a consumer took from that

@@ -11,7 +11,8 @@ export function explainMarkdown(diagnoses: Diagnosis[]): string {
 }
 
 export function diagnosisMarkdown(d: Diagnosis): string[] {
-  const out = [`## VRID ${d.vrid} (${d.family}, VRRPv${d.versions.join('/')}): ${STATE_WORDS[d.state]}`, '', '**Seen**', ''];
+  const name = d.segment === undefined ? `VRID ${d.vrid}` : `VRID ${d.vrid} ${d.segment}`;
+  const out = [`## ${name} (${d.family}, VRRPv${d.versions.join('/')}): ${STATE_WORDS[d.state]}`, '', '**Seen**', ''];
   for (const s of d.seen) out.push(`- ${safe(s)}`);
   out.push('', d.causes.length > 1 ? '**Most likely causes, by the evidence**' : '**Diagnosis**', '');
   d.causes.forEach((c, i) => {

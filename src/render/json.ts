@@ -19,14 +19,16 @@ export function alertRecord(a: Alert): Record<string, unknown> {
 }
 
 export function routerRecord(r: RouterSnapshot): Record<string, unknown> {
-  const { recentIntervalsMs: _drop, ...rest } = r;
-  return rest;
+  const { recentIntervalsMs: _drop, copies, ...rest } = r;
+  // Copies only where there were any: a capture without them reads as it always did.
+  return copies === 0 ? rest : { ...rest, copies };
 }
 
 export function vridRecord(v: VridSnapshot): Record<string, unknown> {
   return {
     vrid: v.vrid,
     family: v.family,
+    ...(v.segment === null ? {} : { segment: v.segment }),
     version: v.versions.length === 1 ? v.versions[0] : v.versions,
     state: v.state,
     master: v.master ? { src: v.master.src, mac: v.master.mac, vmac: v.master.vmac, priority: v.master.priority, since: v.masterSince } : null,
@@ -48,6 +50,7 @@ export function summaryRecord(s: AnalyzerSnapshot, capture: CaptureTotals, first
     vrids: s.vrids.map(vridRecord),
     groups: s.groups,
     unattributedAlerts: s.unattributedAlerts.map((a) => ({ id: a.id, kind: a.kind, severity: a.severity, ts: a.ts, sources: a.sources })),
+    ...(s.segmentMerges.length === 0 ? {} : { segmentMerges: s.segmentMerges }),
   };
 }
 
@@ -165,8 +168,8 @@ interface RecordTable<P> {
 
 /** A value that is no list is at most this long: a number, a word, an address. */
 const SCALAR_MAX_BYTES = 64;
-/** The link addresses and up to two VLAN tags before the fields. */
-const LINK_MAX_BYTES = 96;
+/** The link addresses, up to two VLAN tags, direction and interface index before the fields. */
+const LINK_MAX_BYTES = 160;
 /** A problem id in a list: the longest id, quoted, with its comma. */
 const PROBLEM_MAX_BYTES = 24;
 
@@ -293,14 +296,14 @@ export function packetRecord(decoded: Decoded): Record<string, unknown> | null {
   const p = decoded.packet;
   const t = tableOf(p);
   if (t === undefined) return null;
-  const rec: Record<string, unknown> = {
-    type: p.kind,
-    ts: decoded.ts,
-    record: decoded.record,
-    srcMac: p.link.srcMac,
-    dstMac: p.link.dstMac,
-  };
+  const rec: Record<string, unknown> = { type: p.kind, ts: decoded.ts, record: decoded.record };
+  // What the capture tells of the interface, only where it tells it.
+  if (decoded.iface !== '') rec.ifName = decoded.iface;
+  rec.srcMac = p.link.srcMac;
+  rec.dstMac = p.link.dstMac;
   if (p.link.vlans.length) rec.vlans = p.link.vlans;
+  if (p.link.direction !== undefined) rec.direction = p.link.direction;
+  if (p.link.ifIndex !== undefined) rec.ifIndex = p.link.ifIndex;
   for (const f of t.fields) rec[f.name] = objectValue(f.type, f.get(p));
   return rec;
 }
@@ -343,7 +346,9 @@ function recordTail<P extends Packet>(p: P, t: RecordTable<P>): string {
 
 /** Every field of the record tail is the same in `a` and `b` (sources are equal by the map key). */
 function sameTail<P extends Packet>(t: RecordTable<P>, a: P, b: P): boolean {
-  if (a.link.srcMac !== b.link.srcMac || a.link.dstMac !== b.link.dstMac || !sameItems(a.link.vlans, b.link.vlans)) return false;
+  const x = a.link;
+  const y = b.link;
+  if (x.srcMac !== y.srcMac || x.dstMac !== y.dstMac || !sameItems(x.vlans, y.vlans) || x.direction !== y.direction || x.ifIndex !== y.ifIndex) return false;
   for (const f of t.fields) {
     const x = f.get(a);
     const y = f.get(b);
@@ -375,7 +380,8 @@ export function packetJsonLine(decoded: Decoded): string | null {
   const t = tableOf(p);
   if (t === undefined) return null;
   const tail = p.kind === 'vrrp' ? keptVrrpTail(p).text : recordTail(p, t);
-  return '{"type":"' + p.kind + '","ts":' + jsonTs(decoded.ts) + ',"record":' + jsonNum(decoded.record) + tail;
+  const head = '{"type":"' + p.kind + '","ts":' + jsonTs(decoded.ts) + ',"record":' + jsonNum(decoded.record);
+  return decoded.iface === '' ? head + tail : head + ',"ifName":' + jsonStr(decoded.iface) + tail;
 }
 
 /**
@@ -387,7 +393,8 @@ export function writePacketJson(out: Output, decoded: Decoded): void {
   const p = decoded.packet;
   const t = tableOf(p);
   if (t === undefined) return;
-  if (digitsFit(decoded)) {
+  // An interface name is text from the file: such records take the string path.
+  if (digitsFit(decoded) && decoded.iface === '') {
     if (p.kind === 'vrrp') {
       const bytes = keptBytes(keptVrrpTail(p));
       // head 20 + seconds <= 11 + "." + 6 + key 10 + record <= 16
@@ -417,7 +424,7 @@ function maxTailBytes<P extends Packet>(p: P, t: RecordTable<P>): number {
 /** At most how many bytes putFields writes for `p`, counted. */
 function tailBytes<P extends Packet>(p: P, t: RecordTable<P>): number {
   const l = p.link;
-  let n = 48 + (l.srcMac?.length ?? 0) + (l.dstMac?.length ?? 0) + 8 * l.vlans.length;
+  let n = 96 + (l.srcMac?.length ?? 0) + (l.dstMac?.length ?? 0) + 8 * l.vlans.length;
   for (const f of t.fields) {
     n += f.key.length;
     const v = f.get(p);
@@ -436,6 +443,8 @@ function putFields<P extends Packet>(out: Output, p: P, t: RecordTable<P>): void
   out.putAscii(',"dstMac":');
   putPlainOrNull(out, l.dstMac);
   if (l.vlans.length) out.putAscii(',"vlans":[' + l.vlans.join(',') + ']');
+  if (l.direction !== undefined) out.putAscii(',"direction":"' + l.direction + '"');
+  if (l.ifIndex !== undefined) out.putAscii(',"ifIndex":' + l.ifIndex);
   for (const f of t.fields) {
     out.putAscii(f.key);
     const v = f.get(p);
@@ -514,9 +523,12 @@ function jsonProblems(ps: readonly Problem[]): string {
   return s + '"]';
 }
 
-/** `,"srcMac":..,"dstMac":..[,"vlans":[..]]` */
+/** `,"srcMac":..,"dstMac":..[,"vlans":[..]][,"direction":..][,"ifIndex":..]` */
 function jsonLink(p: Packet): string {
   const l = p.link;
-  const s = ',"srcMac":' + plainOrNull(l.srcMac) + ',"dstMac":' + plainOrNull(l.dstMac);
-  return l.vlans.length ? s + ',"vlans":[' + l.vlans.join(',') + ']' : s;
+  let s = ',"srcMac":' + plainOrNull(l.srcMac) + ',"dstMac":' + plainOrNull(l.dstMac);
+  if (l.vlans.length) s += ',"vlans":[' + l.vlans.join(',') + ']';
+  if (l.direction !== undefined) s += ',"direction":"' + l.direction + '"';
+  if (l.ifIndex !== undefined) s += ',"ifIndex":' + l.ifIndex;
+  return s;
 }

@@ -217,7 +217,7 @@ function hex4(n: number): string {
 }
 
 export function alertLine(a: Alert, palette: Palette): string {
-  const where = a.vrid === null ? '' : ` vrid ${a.vrid}${a.family === 'ipv6' ? ' (ipv6)' : ''}`;
+  const where = a.vrid === null ? '' : ` vrid ${a.vrid}${a.segment === undefined ? '' : ' ' + a.segment}${a.family === 'ipv6' ? ' (ipv6)' : ''}`;
   const head =
     a.status === 'cleared'
       ? palette.ok(`CLEARED ${a.kind}`)

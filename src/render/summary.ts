@@ -33,6 +33,9 @@ export function summaryText(s: AnalyzerSnapshot, capture: CaptureTotals, firstTs
     out.push('  note: a master changed, but this capture holds no ARP / neighbor advertisements at all ' +
       '(capture filter?), so gratuitous ARPs after the takeover could not be checked');
   }
+  for (const m of s.segmentMerges) {
+    out.push(escapeControls(`  segment ${m.into}: joined ${m.joined} at ${timeOfDay(m.ts)} (${m.why})`));
+  }
   for (const g of s.groups) {
     const members = g.members.map((m) => `${m.src}${m.leftTs !== null ? ' (left)' : ''}`).join(', ');
     out.push(`  group ${g.group}: joined by ${members || 'nobody'}`);
@@ -49,7 +52,8 @@ export function summaryText(s: AnalyzerSnapshot, capture: CaptureTotals, firstTs
 function vridBlock(v: VridSnapshot, palette: Palette): string[] {
   const stateWord = STATE_WORDS[v.state];
   const colored = v.state === 'ok' ? palette.ok(stateWord) : palette.severity(v.state === 'warning' ? 'warning' : 'critical', stateWord);
-  const lines = [`${palette.bold(`VRID ${v.vrid}`)} ${v.family} VRRPv${v.versions.join('/')}  ${colored}`];
+  const name = v.segment === null ? `VRID ${v.vrid}` : `VRID ${v.vrid} ${escapeControls(v.segment)}`;
+  const lines = [`${palette.bold(name)} ${v.family} VRRPv${v.versions.join('/')}  ${colored}`];
   const m = v.master;
   lines.push(m
     ? `  master   ${m.src} ${m.mac ?? ''}${m.vmac ? ' (vmac)' : ''} prio ${m.priority}, since ${v.masterSince !== null ? timeOfDay(v.masterSince) : '?'}`
@@ -79,6 +83,7 @@ function routerLine(r: RouterSnapshot): string {
     r.counts.malformed ? `${r.counts.malformed} malformed` : '',
     r.counts.vmacMismatch ? `${r.counts.vmacMismatch} VMAC mismatch` : '',
     r.counts.truncated ? `${r.counts.truncated} truncated` : '',
+    r.copies ? `${r.copies} copies` : '',
   ].filter(Boolean);
   return escapeControls(
     `${r.src} ${r.mac ?? ''}${r.vmac ? ' (vmac)' : ''} ${r.role} prio ${r.priority} adverts ${r.adverts} ` +

@@ -6,7 +6,7 @@ import type { ArpPacket, Decoded, GroupPacket, IcmpErrorPacket, Problem, VrrpPac
 
 /** A frame at `ts` as the decoder hands it on. */
 function at<P extends Decoded['packet']>(ts: number, packet: P): Decoded<P> {
-  return { ts, record: 0, repeat: false, packet };
+  return { ts, record: 0, iface: '', ipId: -1, repeat: false, packet };
 }
 
 interface AdvertSpec {

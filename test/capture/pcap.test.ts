@@ -25,6 +25,8 @@ describe('classic pcap', () => {
           origLen: r.origLen ?? r.data.length,
           record: i + 1,
           offset: offsets[i],
+          // Classic pcap names no interface.
+          iface: '',
         })),
       );
       expect(result).toEqual({

@@ -252,7 +252,7 @@ export const T0 = 1_700_000_000n;
 export function twoSectionPcapng(): { bytes: Uint8Array; expected: Frame[] } {
   const a = new PcapngSection(true);
   a.idb({ linkType: 1, snapLen: 0 });
-  a.idb({ linkType: 113, snapLen: 65535, tsresol: 9 });
+  a.idb({ linkType: 113, snapLen: 65535, tsresol: 9, options: [[2, new TextEncoder().encode('eth1')]] });
   a.idb({ linkType: 228, snapLen: 64, tsresol: 0x80 | 20, tsoffset: 100n });
   a.epb({ iface: 0, units: T0 * 1_000_000n + 123_456n, data: payload(60, 1) });
   a.block(0xbad, (b) => b.u32(32473).bytes(payload(9)));
@@ -273,14 +273,15 @@ export function twoSectionPcapng(): { bytes: Uint8Array; expected: Frame[] } {
 
   const frame = (f: Omit<Frame, 'record'>, i: number): Frame => ({ ...f, record: i + 1 });
   const expected = [
-    { ts: expectedTs(T0 * 1_000_000n + 123_456n, 1_000_000n), linkType: 1, data: payload(60, 1), origLen: 60, offset: a.offsets[3] },
-    { ts: expectedTs(T0 * 1_000_000_000n + 987_654_321n, 10n ** 9n), linkType: 113, data: payload(45, 2), origLen: 1514, offset: a.offsets[5] },
-    { ts: expectedTs((T0 << 20n) + (1n << 19n), 1n << 20n, 100n), linkType: 228, data: payload(64, 3), origLen: 90, offset: a.offsets[7] },
-    { ts: 0, linkType: 1, data: payload(100, 4), origLen: 100, offset: a.offsets[8] },
-    { ts: 0, linkType: 1, data: payload(10, 5), origLen: 10, offset: a.offsets[9] },
-    { ts: expectedTs(T0 * 1000n + 5n, 1000n), linkType: 229, data: payload(80, 6), origLen: 120, offset: aLen + b.offsets[2] },
-    { ts: expectedTs(T0 * 1000n + 999n, 1000n), linkType: 229, data: payload(30, 7), origLen: 30, offset: aLen + b.offsets[3] },
-    { ts: 0, linkType: 229, data: payload(20, 8), origLen: 1000, offset: aLen + b.offsets[4] },
+    // Interfaces by if_name where they have one, else `#N` (none for interface 0 of a section).
+    { ts: expectedTs(T0 * 1_000_000n + 123_456n, 1_000_000n), linkType: 1, data: payload(60, 1), origLen: 60, offset: a.offsets[3], iface: '' },
+    { ts: expectedTs(T0 * 1_000_000_000n + 987_654_321n, 10n ** 9n), linkType: 113, data: payload(45, 2), origLen: 1514, offset: a.offsets[5], iface: 'eth1' },
+    { ts: expectedTs((T0 << 20n) + (1n << 19n), 1n << 20n, 100n), linkType: 228, data: payload(64, 3), origLen: 90, offset: a.offsets[7], iface: '#2' },
+    { ts: 0, linkType: 1, data: payload(100, 4), origLen: 100, offset: a.offsets[8], iface: '' },
+    { ts: 0, linkType: 1, data: payload(10, 5), origLen: 10, offset: a.offsets[9], iface: '' },
+    { ts: expectedTs(T0 * 1000n + 5n, 1000n), linkType: 229, data: payload(80, 6), origLen: 120, offset: aLen + b.offsets[2], iface: '' },
+    { ts: expectedTs(T0 * 1000n + 999n, 1000n), linkType: 229, data: payload(30, 7), origLen: 30, offset: aLen + b.offsets[3], iface: '' },
+    { ts: 0, linkType: 229, data: payload(20, 8), origLen: 1000, offset: aLen + b.offsets[4], iface: '' },
   ].map(frame);
   return { bytes: concat(a.finish(), b.finish()), expected };
 }

@@ -101,7 +101,7 @@ export function* weekPackets(o: WeekOptions = {}): Generator<Decoded> {
       ) as VrrpPacket;
       cache.set(key, p);
     }
-    return { ts, record, repeat: false, packet: { ...p, priority } };
+    return { ts, record, iface: '', ipId: -1, repeat: false, packet: { ...p, priority } };
   };
   const master: (0 | 1)[] = Array.from({ length: routers }, () => 0);
   const prio: number[] = Array.from({ length: routers }, () => 100 + Math.floor(rand() * 100));

@@ -71,8 +71,9 @@ const masterOf = (v: VridSnapshot) => v.master;
 
 const COLUMNS: Column[] = [
   {
-    id: 'vrid', header: 'VRID', align: 'left', importance: 100, width: 6,
-    text: (v) => `${String(v.vrid).padStart(3)} ${v.family === 'ipv4' ? 'v4' : 'v6'}`,
+    id: 'vrid', header: 'VRID', align: 'left', importance: 100, width: null, minWidth: 6, maxWidth: 24,
+    // One row per segment and VRID: the segment follows when the capture holds more than one.
+    text: (v) => `${String(v.vrid).padStart(3)} ${v.family === 'ipv4' ? 'v4' : 'v6'}${v.segment === null ? '' : ' ' + v.segment}`,
   },
   {
     id: 'state', header: 'STATE', align: 'left', importance: 99, width: 13,
