@@ -7,9 +7,10 @@ import { readCapture } from '../../src/capture/file.js';
 import { LinkType, MAX_SNAPLEN, type Frame } from '../../src/capture/types.js';
 import { PcapWriter, WRITER_BUFFER_BYTES } from '../../src/capture/writer.js';
 import { findTcpdump, parseBytes, payload } from '../support/capfile.js';
+import { named, NO_SHARED, sharedPcap, skipping } from '../support/shared.js';
 
 const TCPDUMP = findTcpdump();
-const VRRP_PCAP = path.resolve(import.meta.dirname, '../../../shared/pcaps/tcpdump/vrrp.pcap');
+const VRRP_PCAP = sharedPcap('tcpdump/vrrp.pcap');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrpscope-writer-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -93,7 +94,8 @@ describe('PcapWriter', () => {
     expect(() => new PcapWriter(path.join(tmp, 'snap0.pcap'), { linkType: 1, snapLen: 0 })).toThrow(RangeError);
   });
 
-  it.skipIf(!TCPDUMP)('rewrites vrrp.pcap so that tcpdump prints exactly vrrp.out (needs tcpdump)', async () => {
+  const noVrrpPcap = skipping(NO_SHARED, 'the vrrp.pcap rewrite test');
+  it.skipIf(!TCPDUMP || noVrrpPcap)(named('rewrites vrrp.pcap so that tcpdump prints exactly vrrp.out (needs tcpdump)', noVrrpPcap), async () => {
     const file = path.join(tmp, 'vrrp-copy.pcap');
     const writer = new PcapWriter(file, { linkType: LinkType.ETHERNET, snapLen: 65535 });
     const original: Frame[] = [];

@@ -4,6 +4,7 @@
 // What the project ships itself (pcaps/lab, test/regressions) is required and never guarded.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { describe, it } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The reference capture folder. */
@@ -35,4 +36,14 @@ export function skipping(reason: string | false, what = 'tests'): string | false
 /** A test or suite name carrying the skip reason when there is one, so the reporter shows it too. */
 export function named(name: string, reason: string | false): string {
   return reason ? `${name} [skipped: ${reason}]` : name;
+}
+
+/** A suite that reads the reference captures: skipped when they are absent, the reason printed and in its name. */
+export function describeShared(name: string, body: () => void): void {
+  describe.skipIf(skipping(NO_SHARED, 'reference-capture tests'))(named(name, NO_SHARED), body);
+}
+
+/** A test that reads the reference captures: skipped when they are absent, the reason printed and in its name. */
+export function itShared(name: string, body: () => unknown, timeoutMs?: number): void {
+  it.skipIf(skipping(NO_SHARED, 'reference-capture tests'))(named(name, NO_SHARED), body, timeoutMs);
 }
