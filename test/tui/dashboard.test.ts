@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { vrrpPcap } from '../support/cli.js';
-import { itShared } from '../support/shared.js';
+import { itShared, skipping } from '../support/shared.js';
 import type { VridSnapshot } from '../../src/analyze/analyzer.js';
 import { fmtMs } from '../../src/analyze/analyzer.js';
 import { MONO } from '../../src/render/color.js';
@@ -74,7 +74,7 @@ function statusField(screen: string, re: RegExp): string {
 
 const ENDED = /^ \[END\]/;
 
-describe.skipIf(!TMUX)(title, () => {
+describe.skipIf(skipping(TMUX ? false : 'tmux is not installed (apt-get install tmux)', 'dashboard tests'))(title, () => {
   itShared('replays vrrp.pcap: one row per VRID with state, master, priority, changes and routers, as the analyzer has them', async () => {
     const { snap } = await analyze(VRRP_PCAP);
     const t = session('rows');
