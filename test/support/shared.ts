@@ -12,7 +12,7 @@ export const SHARED_PCAPS = resolve(ROOT, '../shared/pcaps');
 /** Why a test needing the reference captures is skipped, or false when they are present. */
 export const NO_SHARED: string | false = existsSync(SHARED_PCAPS)
   ? false
-  : `reference captures absent: ${SHARED_PCAPS} not found (CI has it; see README "What runs where")`;
+  : `${SHARED_PCAPS} not found (the reference captures; CI has them, see README "What runs where")`;
 
 /** A reference capture's path, e.g. sharedPcap('tcpdump/vrrp.pcap'). */
 export function sharedPcap(relative: string): string {
