@@ -9,7 +9,8 @@ import { expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/capture/types.js';
 import { findTcpdump } from '../support/capfile.js';
-import { describeShared, SHARED_PCAPS as PCAPS } from '../support/shared.js';
+import { SHARED_PCAPS as PCAPS } from '../support/shared.js';
+import { describeShared } from '../support/skip.js';
 
 /** Each capture with the tcpdump output stored next to it (README.md there says how it was made). */
 const captures = [

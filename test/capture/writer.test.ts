@@ -7,7 +7,8 @@ import { readCapture } from '../../src/capture/file.js';
 import { LinkType, MAX_SNAPLEN, type Frame } from '../../src/capture/types.js';
 import { PcapWriter, WRITER_BUFFER_BYTES } from '../../src/capture/writer.js';
 import { findTcpdump, parseBytes, payload } from '../support/capfile.js';
-import { named, NO_SHARED, sharedPcap, skipping } from '../support/shared.js';
+import { NO_SHARED, sharedPcap } from '../support/shared.js';
+import { named, skipping } from '../support/skip.js';
 
 const TCPDUMP = findTcpdump();
 const VRRP_PCAP = sharedPcap('tcpdump/vrrp.pcap');

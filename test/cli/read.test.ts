@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempDir, vrrpPcap } from '../support/cli.js';
-import { itShared, sharedPcap } from '../support/shared.js';
+import { sharedPcap } from '../support/shared.js';
+import { itShared } from '../support/skip.js';
 
 const VRRP_PCAP = sharedPcap('tcpdump/vrrp.pcap');
 let dir: string;

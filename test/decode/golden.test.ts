@@ -8,7 +8,8 @@ import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/capture/types.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { MalformedPacket, Packet, VrrpPacket } from '../../src/decode/types.js';
-import { describeShared, SHARED_PCAPS } from '../support/shared.js';
+import { SHARED_PCAPS } from '../support/shared.js';
+import { describeShared } from '../support/skip.js';
 import { parseTcpdump, type Printed } from '../support/tcpdump.js';
 
 const PCAPS = SHARED_PCAPS + '/';

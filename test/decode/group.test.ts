@@ -16,7 +16,7 @@ import { expectEveryCut } from '../support/cuts.js';
 import { concat, encodeIpv4, encodeIpv6, encodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, makeFrame, type LinkSpec } from '../support/encode.js';
 import { encodeIgmp, encodeMld, hopByHopRouterAlert, igmpFrame, mldFrame, mutatedFrame, type GroupRecordSpec, type GroupSpec } from '../support/encode-more.js';
 import { hasTcpdump, NO_TCPDUMP, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
-import { skipping } from '../support/shared.js';
+import { skipping } from '../support/skip.js';
 
 const ids = (p: Packet) => p.problems.map((x) => x.id);
 const igmp = (group: GroupSpec, extra: { link?: LinkSpec; routerAlert?: boolean } = {}) => decodeFrame(igmpFrame({ group, ...extra })) as GroupPacket;

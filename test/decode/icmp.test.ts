@@ -15,7 +15,7 @@ import { expectEveryCut } from '../support/cuts.js';
 import { encodeLink, ETHERTYPE_IPV4, type LinkSpec, type VrrpSpec } from '../support/encode.js';
 import { encodeQuote, icmpErrorFrame, mutatedFrame, type QuoteSpec } from '../support/encode-more.js';
 import { NO_TCPDUMP, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
-import { skipping } from '../support/shared.js';
+import { skipping } from '../support/skip.js';
 
 const ids = (p: Packet) => p.problems.map((x) => x.id);
 

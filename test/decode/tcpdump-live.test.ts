@@ -12,7 +12,7 @@ import { decodeFrame } from '../../src/decode/index.js';
 import type { VrrpPacket } from '../../src/decode/types.js';
 import { vrrpFrame, type LinkSpec } from '../support/encode.js';
 import { NO_TCPDUMP, parseTcpdump, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
-import { skipping } from '../support/shared.js';
+import { skipping } from '../support/skip.js';
 
 const octet = fc.integer({ min: 0, max: 255 });
 const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));

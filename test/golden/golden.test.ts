@@ -33,7 +33,8 @@ import {
   type ModeName,
   type Run,
 } from '../support/golden.js';
-import { NO_SHARED, named, skipping } from '../support/shared.js';
+import { NO_SHARED } from '../support/shared.js';
+import { named, skipping } from '../support/skip.js';
 
 // Times of day are printed in local time; the goldens are in UTC (Node rereads TZ when it is set).
 process.env.TZ = 'UTC';

@@ -11,7 +11,7 @@ import { PcapngSection, concat, pcapFile } from '../support/capfile.js';
 import { tempDir } from '../support/cli.js';
 import { vrrpFrame } from '../support/encode.js';
 import { NO_GNU_TIME, cpuSecondsOf, runMeasured, sleep, startCli, type Measured, type Running } from '../support/measure.js';
-import { named, skipping } from '../support/shared.js';
+import { named, skipping } from '../support/skip.js';
 
 const WALL_LIMIT_MS = 5_000;
 const RSS_LIMIT_KB = 250 * 1024;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { vrrpPcap } from '../support/cli.js';
-import { itShared, skipping } from '../support/shared.js';
+import { itShared, skipping } from '../support/skip.js';
 import type { VridSnapshot } from '../../src/analyze/analyzer.js';
 import { fmtMs } from '../../src/analyze/analyzer.js';
 import { MONO } from '../../src/render/color.js';

@@ -11,7 +11,8 @@ import {
 import { sparkline } from '../../src/render/dashboard/sparkline.js';
 import { headerLine, layoutTable, matchesFilter, rowLine, sortRows } from '../../src/render/dashboard/table.js';
 import { cell, clock, COLOR_THEME, MONO_THEME, safe, shortAgo, shortMs } from '../../src/render/dashboard/text.js';
-import { itShared, NO_SHARED } from '../support/shared.js';
+import { NO_SHARED } from '../support/shared.js';
+import { itShared } from '../support/skip.js';
 import { analyze, LAB, VRRP_PCAP } from './tmux.js';
 
 /** What blessed shows for a tagged line: tags gone, {open}/{close} as braces. */
