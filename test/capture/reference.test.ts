@@ -5,12 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/frame.js';
 import { findTcpdump } from '../support/capfile.js';
-
-const PCAPS = path.resolve(import.meta.dirname, '../../../shared/pcaps');
+import { SHARED_PCAPS as PCAPS } from '../support/shared.js';
+import { describeShared } from '../support/skip.js';
 
 /** Each capture with the tcpdump output stored next to it (README.md there says how it was made). */
 const captures = [
@@ -65,7 +65,7 @@ async function read(file: string): Promise<Frame[]> {
   return frames;
 }
 
-describe('reference captures', () => {
+describeShared('reference captures', () => {
   for (const { file, out } of captures) {
     it(`${file}: as many packets as tcpdump printed, with the same timestamps`, async () => {
       const frames = await read(path.join(PCAPS, file));

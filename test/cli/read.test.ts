@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, SHARED, runCli, tempDir, vrrpPcap } from '../support/cli.js';
+import { CLI, runCli, tempDir, vrrpPcap } from '../support/cli.js';
+import { sharedPcap } from '../support/shared.js';
+import { itShared } from '../support/skip.js';
 
-const VRRP_PCAP = join(SHARED, 'tcpdump/vrrp.pcap');
+const VRRP_PCAP = sharedPcap('tcpdump/vrrp.pcap');
 let dir: string;
 beforeAll(() => {
   dir = tempDir();
@@ -13,7 +15,7 @@ beforeAll(() => {
 const lines = (s: string) => s.split('\n').filter(Boolean);
 
 describe('vrrpscope read', () => {
-  it('prints one line per advert of tcpdump\'s vrrp.pcap, then a summary per VRID', () => {
+  itShared('prints one line per advert of tcpdump\'s vrrp.pcap, then a summary per VRID', () => {
     const r = runCli(['read', VRRP_PCAP]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -23,7 +25,7 @@ describe('vrrpscope read', () => {
     for (const vrid of [42, 43, 44, 45, 46]) expect(r.stdout).toMatch(new RegExp(`^VRID ${vrid} `, 'm'));
   });
 
-  it('--json gives one parseable record per line, alerts and a final summary', () => {
+  itShared('--json gives one parseable record per line, alerts and a final summary', () => {
     const r = runCli(['read', VRRP_PCAP, '--json']);
     expect(r.code).toBe(0);
     const recs = lines(r.stdout).map((l) => JSON.parse(l));
@@ -40,7 +42,7 @@ describe('vrrpscope read', () => {
     expect(summary.vrids.map((v: { vrid: number }) => v.vrid)).toEqual([42, 43, 44, 45, 46]);
   });
 
-  it('-c and --vrid select packets', () => {
+  itShared('-c and --vrid select packets', () => {
     const advert = / VRRPv[23] vrid /;
     expect(lines(runCli(['read', VRRP_PCAP, '-c', '5', '-q']).stdout).some((l) => advert.test(l))).toBe(false);
     const five = lines(runCli(['read', VRRP_PCAP, '-c', '5']).stdout).filter((l) => advert.test(l));
@@ -51,13 +53,13 @@ describe('vrrpscope read', () => {
     expect(runCli(['read', VRRP_PCAP, '--vrid', '300']).code).toBe(2);
   });
 
-  it('reads standard input with -', () => {
+  itShared('reads standard input with -', () => {
     const r = runCli(['read', '-', '--json', '-q'], { input: readFileSync(VRRP_PCAP) });
     expect(r.code).toBe(0);
     expect(JSON.parse(lines(r.stdout).pop()!).vrids).toHaveLength(5);
   });
 
-  it('--fail-on gives exit 1 only at or above the severity', () => {
+  itShared('--fail-on gives exit 1 only at or above the severity', () => {
     // vrrp.pcap holds preemptions (master-change, a warning) and nothing critical.
     expect(runCli(['read', VRRP_PCAP, '-q', '--fail-on', 'warning']).code).toBe(1);
     expect(runCli(['read', VRRP_PCAP, '-q', '--fail-on', 'critical']).code).toBe(0);
@@ -78,7 +80,7 @@ describe('vrrpscope read', () => {
     expect(runCli(['read', gz]).stderr).toContain('gzip');
   });
 
-  it('a truncated file keeps everything before the cut, prints the summary, exits 2', () => {
+  itShared('a truncated file keeps everything before the cut, prints the summary, exits 2', () => {
     const bytes = readFileSync(VRRP_PCAP);
     const cutFile = join(dir, 'cut.pcap');
     writeFileSync(cutFile, bytes.subarray(0, 5000));
@@ -90,13 +92,13 @@ describe('vrrpscope read', () => {
     expect(r.stdout).toContain('Summary');
   });
 
-  it('exits quietly when the reader of its output goes away (| head)', () => {
+  itShared('exits quietly when the reader of its output goes away (| head)', () => {
     const r = spawnSync('bash', ['-c', `node ${CLI} read ${VRRP_PCAP} | head -n 1`], { encoding: 'utf8' });
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
     expect(r.stderr).toBe('');
   });
 
-  it('exits quietly, and at once, when | head goes away: --json, -v and a 300,000-packet file', () => {
+  itShared('exits quietly, and at once, when | head goes away: --json, -v and a 300,000-packet file', () => {
     // A file far bigger than the pipe and the output buffer: the write that fails must end the
     // read too (exit 0, no EPIPE trace, no reading on to the end of the file).
     const big = join(dir, 'big.pcap');

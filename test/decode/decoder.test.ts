@@ -10,9 +10,10 @@ import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import { withBenchCapture } from '../support/bench-capture.js';
 import { arpFrame, encodeLink, makeFrame, naFrame, vrrpFrame } from '../support/encode.js';
+import { SHARED_PCAPS } from '../support/shared.js';
+import { itShared } from '../support/skip.js';
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
-const SHARED = new URL('../../../shared/pcaps/', import.meta.url).pathname;
 
 function captures(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -63,8 +64,8 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
     expect(repeats / frames).toBeGreaterThan(0.5);
   });
 
-  it('on every frame of the reference captures (tcpdump, PcapPlusPlus, gopacket)', async () => {
-    const files = captures(SHARED);
+  itShared('on every frame of the reference captures (tcpdump, PcapPlusPlus, gopacket)', async () => {
+    const files = captures(SHARED_PCAPS);
     expect(files.length).toBeGreaterThan(5);
     let repeats = 0;
     for (const file of files) repeats += (await compareFile(file)).repeats;

@@ -3,14 +3,16 @@
 // every VRRP field tcpdump prints.
 
 import * as fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { MalformedPacket, Packet, VrrpPacket } from '../../src/decode/types.js';
+import { SHARED_PCAPS } from '../support/shared.js';
+import { describeShared } from '../support/skip.js';
 import { parseTcpdump, type Printed } from '../support/tcpdump.js';
 
-const PCAPS = new URL('../../../shared/pcaps/', import.meta.url).pathname;
+const PCAPS = SHARED_PCAPS + '/';
 
 /** A packet with its frame's time, which tcpdump prints too. */
 type Stamped = Packet & { ts: number };
@@ -45,7 +47,7 @@ function expectAgreement(ours: Stamped, printed: Printed, where: string): void {
   expect(p.checksumStatus, where).toBe(p.truncated ? 'unverified' : 'ok');
 }
 
-describe('golden: tcpdump test suite vrrp.pcap', () => {
+describeShared('golden: tcpdump test suite vrrp.pcap', () => {
   it('all 165 advertisements agree with vrrp-v.out field by field', async () => {
     const printed = parseTcpdump(fs.readFileSync(PCAPS + 'tcpdump/vrrp-v.out', 'utf8'));
     const ours = await decodeFile(PCAPS + 'tcpdump/vrrp.pcap');
@@ -61,7 +63,7 @@ describe('golden: tcpdump test suite vrrp.pcap', () => {
   });
 });
 
-describe('golden: single adverts from PcapPlusPlus and gopacket', () => {
+describeShared('golden: single adverts from PcapPlusPlus and gopacket', () => {
   const cases: [string, (p: VrrpPacket) => void][] = [
     ['VRRP-V2.pcap', (p) => {
       expect(p.authDataHex).toBeNull();
@@ -87,7 +89,7 @@ describe('golden: single adverts from PcapPlusPlus and gopacket', () => {
   }
 });
 
-describe('golden: tcpdump fuzzing regressions decode as far as the bytes allow', () => {
+describeShared('golden: tcpdump fuzzing regressions decode as far as the bytes allow', () => {
   it('vrrp-vrrp_print-oobr-2.pcap (Ethernet, snap length 41)', async () => {
     const printed = parseTcpdump(fs.readFileSync(PCAPS + 'tcpdump/vrrp-vrrp_print-oobr-2.out', 'utf8'));
     const ours = await decodeFile(PCAPS + 'tcpdump/vrrp-vrrp_print-oobr-2.pcap');

@@ -15,7 +15,8 @@ import type { GroupPacket, Packet } from '../../src/decode/types.js';
 import { expectEveryCut } from '../support/cuts.js';
 import { concat, encodeIpv4, encodeIpv6, encodeLink, ETHERTYPE_IPV4, ETHERTYPE_IPV6, makeFrame, type LinkSpec } from '../support/encode.js';
 import { encodeIgmp, encodeMld, hopByHopRouterAlert, igmpFrame, mldFrame, mutatedFrame, type GroupRecordSpec, type GroupSpec } from '../support/encode-more.js';
-import { hasTcpdump, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
+import { hasTcpdump, NO_TCPDUMP, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
+import { skipping } from '../support/skip.js';
 
 const ids = (p: Packet) => p.problems.map((x) => x.id);
 const igmp = (group: GroupSpec, extra: { link?: LinkSpec; routerAlert?: boolean } = {}) => decodeFrame(igmpFrame({ group, ...extra })) as GroupPacket;
@@ -266,7 +267,7 @@ function tcpdumpRecords(file: string): string[] {
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
 
-describe.skipIf(!fs.existsSync(LAB + 'garp.pcap'))('real recordings: keepalived joining and leaving its group', () => {
+describe('real recordings: keepalived joining and leaving its group', () => {
   it('pcaps/lab: IGMPv3 reports, one record each, agreeing with tcpdump', async () => {
     // Without a querier on the bridge, hosts send only unsolicited IGMPv3 reports. (A querier's
     // IGMPv2 query switches them to IGMPv2: those scenarios are checked in lab-firewall.test.ts.)
@@ -303,7 +304,7 @@ function writePcap(name: string, frames: Frame[]): string {
   return file;
 }
 
-describe.skipIf(!hasTcpdump())('tcpdump reads the same groups', () => {
+describe.skipIf(skipping(NO_TCPDUMP, 'tcpdump comparisons'))('tcpdump reads the same groups', () => {
   it('reports, leaves and queries of every version', () => {
     // tcpdump 4.99 does not step over a record's Aux Data (RFC 3376 §4.2.6): the corpus
     // without it here, tshark below for the records that carry some.
@@ -327,7 +328,7 @@ describe.skipIf(!hasTcpdump())('tcpdump reads the same groups', () => {
 
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
-describe.skipIf(!hasTshark)('tshark reads the same records, aux data included', () => {
+describe.skipIf(skipping(hasTshark ? false : 'tshark not installed (apt-get install tshark)', 'tshark comparisons'))('tshark reads the same records, aux data included', () => {
   it('IGMPv3 and MLDv2 reports', () => {
     const frames = corpus(true).filter((c) => c.frame.linkType === 1 && /v[23] report/.test(c.name)).map((c) => c.frame);
     const fields = ['igmp.maddr', 'igmp.record_type', 'igmp.num_src', 'icmpv6.mldr.mar.multicast_address', 'icmpv6.mldr.mar.record_type', 'icmpv6.mldr.mar.nb_sources'];

@@ -14,7 +14,8 @@ import type { IcmpErrorPacket, Packet } from '../../src/decode/types.js';
 import { expectEveryCut } from '../support/cuts.js';
 import { encodeLink, ETHERTYPE_IPV4, type LinkSpec, type VrrpSpec } from '../support/encode.js';
 import { encodeQuote, icmpErrorFrame, mutatedFrame, type QuoteSpec } from '../support/encode-more.js';
-import { hasTcpdump, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
+import { NO_TCPDUMP, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
+import { skipping } from '../support/skip.js';
 
 const ids = (p: Packet) => p.problems.map((x) => x.id);
 
@@ -220,7 +221,7 @@ describe('ICMP errors under random mutation', () => {
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
 
-describe.skipIf(!fs.existsSync(LAB + 'unicast-peer.pcap'))('a real recording: keepalived unicast peer without a listener', () => {
+describe('a real recording: keepalived unicast peer without a listener', () => {
   it('pcaps/lab/unicast-peer.pcap: protocol unreachable for VRID 51', async () => {
     const errors: IcmpErrorPacket[] = [];
     await readCapture(LAB + 'unicast-peer.pcap', (f) => {
@@ -235,7 +236,7 @@ describe.skipIf(!fs.existsSync(LAB + 'unicast-peer.pcap'))('a real recording: ke
   });
 });
 
-describe.skipIf(!hasTcpdump())('tcpdump reads the same quoted addresses', () => {
+describe.skipIf(skipping(NO_TCPDUMP, 'tcpdump comparisons'))('tcpdump reads the same quoted addresses', () => {
   it('ICMPv4: the quoted header; ICMPv6 destination unreachable: the quoted destination', () => {
     const v4 = [frame4(2), frame4(13, quote4({ src: '198.51.100.7', dst: '203.0.113.9' })), frame4(3)];
     const v6 = [frame6(1, 1), frame6(1, 3, quote6({ dst: '2001:db8::abcd' }))];

@@ -11,7 +11,8 @@ import type { Frame } from '../../src/frame.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { VrrpPacket } from '../../src/decode/types.js';
 import { vrrpFrame, type LinkSpec } from '../support/encode.js';
-import { hasTcpdump, parseTcpdump, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
+import { NO_TCPDUMP, parseTcpdump, pcapBytes, tcpdumpVerbose } from '../support/tcpdump.js';
+import { skipping } from '../support/skip.js';
 
 const octet = fc.integer({ min: 0, max: 255 });
 const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
@@ -38,7 +39,7 @@ function frames(link: LinkSpec, seed: number): Frame[] {
   );
 }
 
-describe.skipIf(!hasTcpdump())('tcpdump on this machine agrees with us', () => {
+describe.skipIf(skipping(NO_TCPDUMP, 'tcpdump comparisons'))('tcpdump on this machine agrees with us', () => {
   const links: [string, LinkSpec][] = [
     ['ethernet', { kind: 'ethernet', vlans: [12] }],
     ['sll2', { kind: 'sll2' }],

@@ -12,7 +12,7 @@ import { ALERT_KINDS, scenarios } from '../../scripts/lab/scenarios.js';
 import { ALERT_SEVERITY } from '../../src/analyze/alerts.js';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'pcaps', 'lab');
-const truthFiles = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.truth.json')).sort() : [];
+const truthFiles = fs.readdirSync(DIR).filter((f) => f.endsWith('.truth.json')).sort();
 
 const PCAP_MAGICS = [0xa1b2c3d4, 0xa1b23c4d];
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;

@@ -8,7 +8,6 @@ import { pcapFile } from './capfile.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
-export const SHARED = resolve(ROOT, '../shared/pcaps');
 
 export interface CliResult {
   code: number | null;

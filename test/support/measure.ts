@@ -1,6 +1,6 @@
 // The built command as a child process, with what it cost: wall time, CPU time and peak RSS.
-// GNU time reports the child's own rusage; where it is missing, wall time is all we get (the
-// memory checks then skip rather than pass by accident).
+// GNU time reports the child's own rusage; where it is missing, wall time is all we get and the
+// memory checks skip with NO_GNU_TIME printed (.ci/run installs it), rather than pass by accident.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { CLI, tempDir, type CliResult } from './cli.js';
 
 const GNU_TIME = '/usr/bin/time';
 export const HAVE_GNU_TIME = existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
+/** Why peak-memory checks are skipped, or false when GNU time is there to measure. */
+export const NO_GNU_TIME: string | false = HAVE_GNU_TIME ? false : `GNU time not found at ${GNU_TIME}: peak RSS cannot be measured (apt-get install time)`;
 
 export interface Measured extends CliResult {
   wallMs: number;

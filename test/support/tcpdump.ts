@@ -100,3 +100,6 @@ export function tcpdumpVerbose(path: string): string | undefined {
 export function hasTcpdump(): boolean {
   return spawnSync('tcpdump', ['--version']).status === 0;
 }
+
+/** Why tests comparing with tcpdump are skipped, or false when it is installed. */
+export const NO_TCPDUMP: string | false = hasTcpdump() ? false : 'tcpdump not installed (apt-get install tcpdump)';

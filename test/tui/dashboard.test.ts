@@ -1,9 +1,10 @@
 // The dashboard end to end: the real program in a real terminal (tmux), replaying real captures.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { vrrpPcap } from '../support/cli.js';
+import { itShared, skipping } from '../support/skip.js';
 import type { VridSnapshot } from '../../src/analyze/analyzer.js';
 import { fmtMs } from '../../src/duration.js';
 import { MONO } from '../../src/render/color.js';
@@ -73,8 +74,8 @@ function statusField(screen: string, re: RegExp): string {
 
 const ENDED = /^ \[END\]/;
 
-describe.skipIf(!TMUX)(title, () => {
-  it('replays vrrp.pcap: one row per VRID with state, master, priority, changes and routers, as the analyzer has them', async () => {
+describe.skipIf(skipping(TMUX ? false : 'tmux is not installed (apt-get install tmux)', 'dashboard tests'))(title, () => {
+  itShared('replays vrrp.pcap: one row per VRID with state, master, priority, changes and routers, as the analyzer has them', async () => {
     const { snap } = await analyze(VRRP_PCAP);
     const t = session('rows');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max']));
@@ -109,7 +110,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(s.split('\n').at(-1)).toMatch(/^ q quit {2}p pause {2}Right step {2}Enter detail {2}s sort:VRID {2}\/ filter {2}c clear {2}\? help/);
   });
 
-  it('Enter opens the detail view of the selected VRID and Esc goes back', async () => {
+  itShared('Enter opens the detail view of the selected VRID and Esc goes back', async () => {
     const { snap } = await analyze(VRRP_PCAP);
     const v = snap.vrids.find((x) => x.vrid === 44)!;
     const m = v.master!;
@@ -166,7 +167,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(line).not.toMatch(/\x1b\[[0-9;]*31m/);
   });
 
-  it('? opens the help overlay and Esc closes it', async () => {
+  itShared('? opens the help overlay and Esc closes it', async () => {
     const t = session('help');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max']));
     await t.waitFor(ENDED);
@@ -180,7 +181,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(rowOrder(s)).toEqual([42, 43, 44, 45, 46]);
   });
 
-  it('/ filters rows by VRID or address, s cycles the sort', async () => {
+  itShared('/ filters rows by VRID or address, s cycles the sort', async () => {
     const { snap } = await analyze(VRRP_PCAP);
     const t = session('filter');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max']));
@@ -217,7 +218,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(rowOrder(s)).toEqual([42, 43, 44, 45, 46]);
   });
 
-  it('reflows to 80x24 by dropping the least important columns, never wrapping', async () => {
+  itShared('reflows to 80x24 by dropping the least important columns, never wrapping', async () => {
     const t = session('resize');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max']));
     await t.waitFor(ENDED);
@@ -239,7 +240,7 @@ describe.skipIf(!TMUX)(title, () => {
     await t.waitFor((x) => x.split('\n')[1].includes('MAC (V=VMAC)'));
   });
 
-  it('plays in real time: SEEN counts up, p pauses, Right steps one packet, p resumes', async () => {
+  itShared('plays in real time: SEEN counts up, p pauses, Right steps one packet, p resumes', async () => {
     const t = session('pause');
     t.run(fixture(REPLAY, [VRRP_PCAP]));
     let s = await t.waitFor(/^ \[PLAY x1\] +vrrp\.pcap .*pkt 2\/165/m, 10_000);
@@ -263,7 +264,6 @@ describe.skipIf(!TMUX)(title, () => {
 
   it('split brain: the row turns SPLIT BRAIN with the alert OPEN until it clears; c keeps open alerts', async () => {
     const file = join(LAB, 'split-brain.pcap');
-    if (!existsSync(file)) return void console.warn(`skipped: ${file} is not recorded yet`);
     const { snap } = await analyze(file);
     const t = session('split');
     t.run(fixture(REPLAY, [file, '--speed', '2']));
@@ -288,7 +288,6 @@ describe.skipIf(!TMUX)(title, () => {
 
   it('failover after a crash: DOWN fires at its replay-time deadline, then the backup is master', async () => {
     const file = join(LAB, 'failover-crash.pcap');
-    if (!existsSync(file)) return void console.warn(`skipped: ${file} is not recorded yet`);
     const t = session('down');
     t.run(fixture(REPLAY, [file, '--speed', '1']));
     // Between the missed-advert deadline and the backup's first advert as master: about 0.6 s.
@@ -301,7 +300,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(rightCell(s, 51, 'CHG')).toBe('1');
   }, 60_000);
 
-  it('--mono draws no colour at all; the default draws the states in colour', async () => {
+  itShared('--mono draws no colour at all; the default draws the states in colour', async () => {
     const mono = session('mono');
     mono.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max', '--mono']));
     await mono.waitFor(ENDED);
@@ -314,14 +313,14 @@ describe.skipIf(!TMUX)(title, () => {
     expect(color.screen(true)).toMatch(/\x1b\[[0-9;]*32m\s*OK/);
   });
 
-  it('NO_COLOR gives the mono dashboard', async () => {
+  itShared('NO_COLOR gives the mono dashboard', async () => {
     const t = session('nocolor');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max'], { NO_COLOR: '1' }));
     await t.waitFor(ENDED);
     expect(t.screen(true)).not.toMatch(/\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[;m]/);
   });
 
-  it('q restores the terminal and prints the session summary', async () => {
+  itShared('q restores the terminal and prints the session summary', async () => {
     const { snap, pipeline } = await analyze(VRRP_PCAP);
     const t = session('quit');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max']));
@@ -338,7 +337,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(plain(screen).indexOf(summary)).toBeLessThan(plain(screen).indexOf('EXIT=0'));
   });
 
-  it('SIGTERM restores the terminal and still prints the summary', async () => {
+  itShared('SIGTERM restores the terminal and still prints the summary', async () => {
     const pidFile = join(dir, 'sigterm.pid');
     const t = session('sigterm');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max'], { VRRPSCOPE_TEST_PIDFILE: pidFile }));
@@ -350,7 +349,7 @@ describe.skipIf(!TMUX)(title, () => {
     expect(screen).toContain('\nSummary\n  capture: 165 frames, ');
   });
 
-  it('an exception restores the terminal before the error is reported', async () => {
+  itShared('an exception restores the terminal before the error is reported', async () => {
     const t = session('exception');
     t.run(fixture(REPLAY, [VRRP_PCAP, '--speed', 'max'], { VRRPSCOPE_TEST_THROW_MS: '2500' }));
     await t.waitFor(ENDED);
@@ -361,9 +360,8 @@ describe.skipIf(!TMUX)(title, () => {
 
   it('live: status bar with interface, filter, drops; p freezes the display while capture goes on; q prints the summary', async () => {
     const file = join(LAB, 'failover-graceful.pcap');
-    const src = existsSync(file) ? file : VRRP_PCAP;
     const t = session('live');
-    t.run(fixture(LIVE, [src, 'br-test', 'vrrp or arp']));
+    t.run(fixture(LIVE, [file, 'br-test', 'vrrp or arp']));
     let s = await t.waitFor(/^ \[LIVE\] +br-test .* pkts +0:0\d +drops 2\+1 +filter: vrrp or arp/m, 15_000);
     s = await t.waitFor((x) => rowOrder(x).length > 0, 15_000);
     t.keys('p');

@@ -11,17 +11,19 @@ import {
 import { sparkline } from '../../src/render/dashboard/sparkline.js';
 import { headerLine, layoutTable, matchesFilter, rowLine, sortRows } from '../../src/render/dashboard/table.js';
 import { cell, clock, COLOR_THEME, MONO_THEME, safe, shortAgo, shortMs } from '../../src/render/dashboard/text.js';
+import { NO_SHARED } from '../support/shared.js';
+import { itShared } from '../support/skip.js';
 import { analyze, LAB, VRRP_PCAP } from './tmux.js';
-import { existsSync } from 'node:fs';
 
 /** What blessed shows for a tagged line: tags gone, {open}/{close} as braces. */
 function visible(line: string): string {
   return line.replace(/\{(\/?)([\w-]*)\}/g, (_m, _slash: string, name: string) => (name === 'open' ? '{' : name === 'close' ? '}' : ''));
 }
 
+/** tcpdump's vrrp.pcap analysed: the tests that use it are itShared (skipped without the reference captures). */
 let snap: AnalyzerSnapshot;
 beforeAll(async () => {
-  snap = (await analyze(VRRP_PCAP)).snap;
+  if (!NO_SHARED) snap = (await analyze(VRRP_PCAP)).snap;
 });
 
 const status: StatusInfo = { source: 'vrrp.pcap', filter: null, packets: 165, drops: null, elapsedS: 313, replay: null, note: null };
@@ -51,7 +53,7 @@ describe('text cells', () => {
 describe('table', () => {
   const ctx = () => ({ nowTs: snap.ts, theme: MONO_THEME });
 
-  it('never draws a line wider than the terminal; narrow terminals lose the least important columns first', () => {
+  itShared('never draws a line wider than the terminal; narrow terminals lose the least important columns first', () => {
     const dropped: Record<number, string[]> = {};
     for (const width of [200, 120, 100, 80, 60, 40, 20]) {
       const layout = layoutTable(snap.vrids, width, ctx());
@@ -67,7 +69,7 @@ describe('table', () => {
     expect(dropped[40].slice(0, 5)).toEqual(dropped[80]);
   });
 
-  it('a virtual address list that does not fit says how many it left out', () => {
+  itShared('a virtual address list that does not fit says how many it left out', () => {
     const layout = layoutTable(snap.vrids, 120, ctx());
     const vips = (vrid: number) => visible(rowLine(snap.vrids.find((v) => v.vrid === vrid)!, layout, ctx())).slice(visible(headerLine(layout)).indexOf('VIRTUAL IPS')).trimEnd();
     expect(vips(42)).toBe('10.4.42.1 +2');
@@ -75,7 +77,7 @@ describe('table', () => {
     expect(vips(45)).toBe(`fe80::200~ +${snap.vrids.find((v) => v.vrid === 45)!.master!.addrs.length - 1}`);
   });
 
-  it('state words are there with and without colour', () => {
+  itShared('state words are there with and without colour', () => {
     const layout = layoutTable(snap.vrids, 120, ctx());
     const mono = rowLine(snap.vrids[0], layout, ctx());
     const color = rowLine(snap.vrids[0], layout, { nowTs: snap.ts, theme: COLOR_THEME });
@@ -85,7 +87,7 @@ describe('table', () => {
     expect(visible(color)).toBe(visible(mono));
   });
 
-  it('a number filters by VRID only, anything else by address, MAC or virtual address', () => {
+  itShared('a number filters by VRID only, anything else by address, MAC or virtual address', () => {
     const match = (f: string) => snap.vrids.filter((v) => matchesFilter(v, f)).map((v) => v.vrid);
     // fe80::d6ca:6dff:fe65:d45c advertised 45 and 46, but "45" means the VRID.
     expect(match('45')).toEqual([45]);
@@ -97,7 +99,7 @@ describe('table', () => {
     expect(match('')).toEqual([42, 43, 44, 45, 46]);
   });
 
-  it('sorts by VRID, by state (worst first) and by last seen (longest silent first)', () => {
+  itShared('sorts by VRID, by state (worst first) and by last seen (longest silent first)', () => {
     expect(sortRows(snap.vrids, 'vrid').map((v) => v.vrid)).toEqual([42, 43, 44, 45, 46]);
     expect(sortRows(snap.vrids, 'last-seen').map((v) => v.vrid).slice(3).sort()).toEqual([42, 43]);
     const down = { ...snap.vrids[4], state: 'down' as const };
@@ -113,7 +115,7 @@ describe('sparkline', () => {
     expect(sparkline([], 1000, 10)).toBe('');
   });
 
-  it('follows the selected row: the master when there is one', () => {
+  itShared('follows the selected row: the master when there is one', () => {
     const [title, blocks] = sparkLines(snap.vrids[0], 120, MONO_THEME, true);
     const m = snap.vrids[0].master!;
     expect(visible(title)).toMatch(new RegExp(`^ intervals ${m.src.replace(/\./g, '\\.')} \\(VRID 42 master\\)`));
@@ -123,7 +125,7 @@ describe('sparkline', () => {
 });
 
 describe('status bar, log and overlays', () => {
-  it('status bar: mode, source, open alerts by severity, position; a note comes right after the mode', () => {
+  itShared('status bar: mode, source, open alerts by severity, position; a note comes right after the mode', () => {
     const replay = { position: 12, total: 165, speed: 0, paused: false, ended: false, spanS: 313 };
     expect(visible(statusLine({ ...status, replay, elapsedS: 83 }, snap, view, 120)).trimEnd())
       .toBe(' [PLAY max]  vrrp.pcap  open alerts: none  pkt 12/165  1:23/5:13  sort: VRID');
@@ -134,7 +136,6 @@ describe('status bar, log and overlays', () => {
 
   it('alert log: newest first, OPEN while a condition lasts, and c hides only what is over', async () => {
     const file = join(LAB, 'split-brain.pcap');
-    if (!existsSync(file)) return;
     const { snap: end } = await analyze(file);
     const open = end.recentAlerts.find((a) => a.kind === 'duplicate-master' && a.status === 'raised')!;
     // The same alert while the split brain lasted: put it back in its VRID's open list.
@@ -176,7 +177,7 @@ describe('detail view', () => {
     for (const l of wrap('word '.repeat(50), 23, 2, 4)) expect(l.length).toBeLessThanOrEqual(23);
   });
 
-  it('lists every router heard and the master history; the diagnosis slot sits under the title', () => {
+  itShared('lists every router heard and the master history; the diagnosis slot sits under the title', () => {
     const v = snap.vrids[0];
     const plain = detailLines(v, snap, 120, MONO_THEME).map(visible);
     expect(plain[0]).toBe(`VRID 42 IPv4 VRRPv2  OK`);
@@ -194,7 +195,7 @@ describe('detail view', () => {
 });
 
 describe('detail view diagnosis (the same as --explain)', () => {
-  it.skipIf(!existsSync(join(LAB, 'split-brain.pcap')))('names the cause of the lab split brain, with the fix', async () => {
+  it('names the cause of the lab split brain, with the fix', async () => {
     const { diagnosisExtras } = await import('../../src/tui.js');
     const { snap: s } = await analyze(join(LAB, 'split-brain.pcap'));
     const lines = detailLines(s.vrids[0], s, 120, MONO_THEME, diagnosisExtras()).map(visible).join('\n');

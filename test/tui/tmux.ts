@@ -7,11 +7,13 @@ import { resolve } from 'node:path';
 import type { AnalyzerSnapshot } from '../../src/analyze/analyzer.js';
 import { readCapture } from '../../src/capture/file.js';
 import { Pipeline } from '../../src/pipeline.js';
+import { sharedPcap } from '../support/shared.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const REPLAY = 'test/tui/fixtures/replay.ts';
 export const LIVE = 'test/tui/fixtures/live.ts';
-export const VRRP_PCAP = resolve(ROOT, '../shared/pcaps/tcpdump/vrrp.pcap');
+/** A reference capture: tests replaying it skip when the reference folder is absent (support/shared.ts). */
+export const VRRP_PCAP = sharedPcap('tcpdump/vrrp.pcap');
 export const LAB = resolve(ROOT, 'pcaps/lab');
 
 export function haveTmux(): boolean {
