@@ -94,6 +94,7 @@ export type KeepalivedEventKind =
   | 'auth-error'
   | 'interval-mismatch'
   | 'addr-mismatch'
+  | 'version-mismatch'
   | 'garp-sent'
   | 'na-sent'
   | 'send-error'
@@ -372,6 +373,8 @@ const EVENT_PATTERNS: [KeepalivedEventKind, RegExp][] = [
   ['auth-error', /passw|auth/i],
   ['interval-mismatch', /interval mismatch/i],
   ['addr-mismatch', /ip address associated|address list|addresses? .*(?:mismatch|not present)|invalid ip number count/i],
+  // "(VI_1) wrong version. Received 3 and expect 2" (vrrp_version differs between the peers)
+  ['version-mismatch', /wrong version/i],
   ['garp-sent', /Sending gratuitous ARP/],
   ['na-sent', /Sending unsolicited Neighbour Adverts?/i],
   // e.g. "Error 105 (No buffer space available) sending gratuitous ARP on eth0 for ..." when egress drops it

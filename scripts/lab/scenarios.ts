@@ -52,6 +52,16 @@ export interface Expectation {
   masterChangeReasons?: MasterChangeReason[];
   /** Checksum computation every VRRP packet in the capture matches. */
   checksumVariant?: 'v2' | 'v3' | 'v3-no-pseudo' | 'v3-legacy-unicast';
+  /**
+   * Alert kinds a correct analyzer must raise that do not exist yet in src/analyze/alerts.ts (so
+   * they cannot be in mustRaise, whose kinds the tests check against the analyzer's vocabulary).
+   */
+  pending?: string[];
+  /**
+   * Alerts today's analyzer raises on this capture although they are wrong (e.g. a vrid-clash
+   * between two VLANs): a segment-aware analyzer must not raise them.
+   */
+  knownFalseToday?: AlertKind[];
   /** Judgement calls and wire facts the analyzer tests should know about. */
   notes?: string;
 }
@@ -588,6 +598,63 @@ const FIREWALL_SCENARIOS: Scenario[] = [
         'resetting its Master_Down_Timer (RFC 3768 §6.4.2), so it takes over 3.61 s after n1\'s last priority 150 advert. ' +
         'One priority-change event (150 -> 90, n1 is master then); the rise back to 150 happens while n1 is a silent ' +
         'backup and shows on the wire only as its preempting advert.',
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// segments (issue 16): what one VRID looks like from several vantage points, and peers that
+// cannot hear each other for a reason the capture shows (a version mismatch)
+
+const SEGMENT_SCENARIOS: Scenario[] = [
+  {
+    name: 'version-mismatch',
+    description:
+      'n1 (150) with vrrp_version 2 and n2 (100) with vrrp_version 3, same VRID 51, same VIP 10.77.0.100, no ' +
+      'authentication on either. Each keepalived discards the other\'s adverts ("wrong version") so both time out ' +
+      'and become MASTER: on the wire a VRRPv2 router and a VRRPv3 router advertise VRID 51 at the same time, ' +
+      'for the rest of the capture.',
+    nodes: 2,
+    configs: (lab) => pairConfigs(lab, (_n, i) => ({ ...i, pass: null }), (n) => [`vrrp_version ${n.index === 1 ? 2 : 3}`]),
+    run: async (ctx) => {
+      await ctx.start();
+      await Promise.all([waitMaster(ctx, 'n1'), waitMaster(ctx, 'n2')]);
+      await ctx.sleep(14_000);
+    },
+    check: (c) => {
+      const n1 = c.node('n1').ip;
+      const n2 = c.node('n2').ip;
+      for (const n of ['n1', 'n2']) {
+        c.ok(c.entered(n, 'MASTER'), `${n} did not become MASTER`);
+        c.ok(c.event(n, 'version-mismatch'), `keepalived on ${n} did not log "wrong version"`);
+      }
+      // Phase-locking (see auth-mismatch) can starve either master for seconds: insist on a visible overlap.
+      const late = Math.max(c.entered('n1', 'MASTER')?.ts ?? Infinity, c.entered('n2', 'MASTER')?.ts ?? Infinity);
+      const v2 = c.adverts({ src: n1, vrid: 51 });
+      const v3 = c.adverts({ src: n2, vrid: 51 });
+      c.ok(v2.length > 0 && v2.every((p) => p.vrrp!.version === 2 && p.vrrp!.checksumVariants.includes('v2')), 'n1 did not send VRRPv2 adverts');
+      c.ok(v3.length > 0 && v3.every((p) => p.vrrp!.version === 3 && p.vrrp!.checksumVariants.includes('v3')), 'n2 did not send VRRPv3 adverts');
+      for (const [n, src] of [['n1', n1], ['n2', n2]]) {
+        const count = c.adverts({ src, after: late }).length;
+        c.ok(count >= 4, `only ${count} adverts from ${n} while both were MASTER`);
+      }
+      c.ok(!c.entered('n1', 'BACKUP', { after: c.entered('n1', 'MASTER')?.ts ?? Infinity }), 'n1 gave up mastership');
+      c.ok(!c.entered('n2', 'BACKUP', { after: c.entered('n2', 'MASTER')?.ts ?? Infinity }), 'n2 gave up mastership');
+    },
+    expect: {
+      mustRaise: ['duplicate-master'],
+      pending: ['version-mismatch'],
+      mustNotRaise: ['auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch', 'not-link-local',
+        'owner-conflict', 'nonstandard-group', 'unicast', 'vip-conflict', 'master-resigned', 'vrrp-rejected', 'no-group-member', 'priority-change'],
+      notes:
+        'n1 sends VRRPv2 (v2 checksum, interval in seconds), n2 VRRPv3 (pseudo-header checksum, interval in centiseconds): ' +
+        'same VRID, same VIP, both masters. A correct analyzer raises version-mismatch (critical) naming 10.77.0.11 (v2) ' +
+        'and 10.77.0.12 (v3), and gives the version difference as the cause of the duplicate master (fix: the same ' +
+        'vrrp_version on both). version-mismatch is in `pending` until the analyzer has that kind. As in auth-mismatch, ' +
+        'keepalived restarts a master\'s advert timer on every advert it receives, even one of the wrong version, so the ' +
+        'two masters phase-lock: the wire shows about one advert per second in all, the two taking turns irregularly ' +
+        '(gaps of several seconds per source), not two steady 1 s streams. At least 4 adverts from each while both were ' +
+        'MASTER. missed-advert and master-change are left to the analyzer.',
     },
   },
 ];
@@ -1149,6 +1216,7 @@ export const scenarios: Scenario[] = [
     },
   },
   ...FIREWALL_SCENARIOS,
+  ...SEGMENT_SCENARIOS,
 ];
 
 /** IPv6 variant of checkGraceful: adverts come from the link-local address, not the node's ip. */
