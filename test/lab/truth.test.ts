@@ -117,6 +117,15 @@ describe('lab recordings', () => {
         expect(new Set(mustRaise).size).toBe(mustRaise.length);
         expect(new Set(mustNotRaise).size).toBe(mustNotRaise.length);
         for (const r of truth.expect.masterChangeReasons ?? []) expect(['resigned', 'timeout', 'preempted']).toContain(r);
+        // Kinds the analyzer does not have yet: once it does, they move into mustRaise.
+        for (const k of truth.expect.pending ?? []) expect(ALERT_KINDS).not.toContain(k);
+        for (const k of truth.expect.knownFalseToday ?? []) expect(ALERT_KINDS).toContain(k);
+        const files = [truth.capture.file, ...(truth.nodeCaptures ?? []).map((c: { file: string }) => c.file)];
+        for (const [file, own] of Object.entries<{ mustRaise: string[]; mustNotRaise: string[]; knownFalseToday?: string[] }>(truth.expect.perCapture ?? {})) {
+          expect(files, file).toContain(file);
+          for (const k of [...own.mustRaise, ...own.mustNotRaise, ...(own.knownFalseToday ?? [])]) expect(ALERT_KINDS).toContain(k);
+          expect(own.mustRaise.filter((k) => own.mustNotRaise.includes(k) || mustNotRaise.includes(k))).toEqual([]);
+        }
       });
 
       it('has a pcap capture matching the truth file', () => {
