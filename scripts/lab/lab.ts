@@ -171,6 +171,8 @@ export interface CaptureOptions {
   iface?: string;
   /** pcap-filter expression. Default LAB_CAPTURE_FILTER; '' captures everything. */
   filter?: string;
+  /** tcpdump -y: the link type to capture with (e.g. LINUX_SLL2 with iface 'any'). Default tcpdump's. */
+  linkType?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -899,6 +901,7 @@ export class Lab {
     // --immediate-mode: hand packets over at once, so none sit in the kernel ring when we stop.
     // tcpdump puts a bridge in promiscuous mode, so br0 sees unicast between nodes as well.
     const argv = ['tcpdump', '-i', iface, '-w', file, '-U', '-s', '0', '-n', '--immediate-mode', '-Z', 'root'];
+    if (opts.linkType) argv.push('-y', opts.linkType);
     if (filter) argv.push(filter);
     const proc = this.spawnIn(ns, argv);
     const capture = new Capture(this, proc, file, ns, iface, filter, owner);
@@ -919,7 +922,8 @@ export class Lab {
       });
     });
     proc.stdout!.resume();
-    this.action(owner, 'capture-start', `tcpdump -i ${iface} -w ${path.basename(file)} '${filter}'`);
+    const y = opts.linkType ? ` -y ${opts.linkType}` : '';
+    this.action(owner, 'capture-start', `tcpdump -i ${iface}${y} -w ${path.basename(file)} '${filter}'`);
     return capture;
   }
 

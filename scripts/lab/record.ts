@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, keepalivedVersion, labPrerequisites, sweepStaleLabs, type Keepalived, type LabNode } from './lab.js';
-import { peekPcap } from './pcap-peek.js';
+import { LINKTYPES, pcapLinkType, peekPcap } from './pcap-peek.js';
 import { Checker, scenarios, type Expectation, type Scenario, type ScenarioContext } from './scenarios.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +23,10 @@ export interface CaptureInfo {
   file: string;
   iface: string;
   filter: string;
+  /** tcpdump's name of the file's link type (EN10MB, LINUX_SLL2); recordings made since it was added. */
+  linkType?: string;
+  /** With iface 'any': the namespace's interfaces, which Linux cooked v2 packets name by index. */
+  interfaces?: { ifIndex: number; name: string }[];
   start: number;
   end: number;
   packets: number;
@@ -44,8 +48,12 @@ export interface TruthFile {
   states: { ts: number; node: string; instance: string; state: string }[];
   events: { ts: number; node: string; instance: string | null; kind: string; line: string }[];
   log: { ts: number; node: string; line: string }[];
+  /** What the scenario measured on the recording (see Scenario.facts). */
+  facts?: Record<string, unknown>;
   expect: Expectation;
 }
+
+const LINKTYPE_NAMES: Record<number, string> = { [LINKTYPES.ethernet]: 'EN10MB', [LINKTYPES.sll]: 'LINUX_SLL', [LINKTYPES.sll2]: 'LINUX_SLL2' };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const round = (ts: number) => Math.round(ts * 1e6) / 1e6;
@@ -65,7 +73,11 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
     const configs = sc.configs(lab);
     if (sc.setup) await sc.setup(lab);
     const tmpPcap = path.join(lab.tmpDir, `${sc.name}.pcap`);
-    const capture = await lab.startCapture({ file: tmpPcap });
+    const capture = await lab.startCapture({ file: tmpPcap, iface: sc.capture?.iface, linkType: sc.capture?.linkType });
+    const interfaces = sc.capture?.iface === 'any'
+      ? (JSON.parse((await lab.exec('switch', ['ip', '-j', 'link', 'show'])).stdout) as { ifindex: number; ifname: string }[])
+        .map((l) => ({ ifIndex: l.ifindex, name: l.ifname }))
+      : [];
     const captureStart = lab.actions.at(-1)!.ts;
     const nodeCaps = [];
     for (const node of sc.nodeCaptures ?? []) {
@@ -111,6 +123,7 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
       log: lab.log,
       packets,
       nodePackets,
+      interfaces,
     });
     sc.check(checker);
     const variant = sc.expect.checksumVariant;
@@ -128,11 +141,16 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
       keepalivedVersion: version,
       kernel: os.release(),
       recordedAt: new Date(t0).toISOString(),
-      capture: { file: `${sc.name}.pcap`, iface: capture.iface, filter: capture.filter, start: round(captureStart), end: round(captureEnd), packets: packets.length },
+      capture: {
+        file: `${sc.name}.pcap`, iface: capture.iface, filter: capture.filter, linkType: LINKTYPE_NAMES[pcapLinkType(pcap)],
+        ...(interfaces.length ? { interfaces } : {}),
+        start: round(captureStart), end: round(captureEnd), packets: packets.length,
+      },
       ...(nodeCaps.length
         ? {
-            nodeCaptures: nodeCaps.map((n) => ({
-              node: n.node, file: n.file, iface: n.cap.iface, filter: n.cap.filter, start: round(n.start), end: round(n.end), packets: nodePackets[n.node].length,
+            nodeCaptures: nodeCaps.map((n, i) => ({
+              node: n.node, file: n.file, iface: n.cap.iface, filter: n.cap.filter, linkType: LINKTYPE_NAMES[pcapLinkType(nodePcaps[i])],
+              start: round(n.start), end: round(n.end), packets: nodePackets[n.node].length,
             })),
           }
         : {}),
@@ -142,6 +160,7 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
       states: lab.states.map((s) => ({ ...s, ts: round(s.ts) })),
       events: lab.events.map((e) => ({ ...e, ts: round(e.ts) })),
       log: lab.log.map((l) => ({ ...l, ts: round(l.ts) })),
+      ...(sc.facts ? { facts: sc.facts(checker) } : {}),
       expect: sc.expect,
     };
     fs.mkdirSync(outDir, { recursive: true });

@@ -92,6 +92,8 @@ export interface Recording {
   packets: PeekPacket[];
   /** Packets of the scenario's node captures (`nodeCaptures`), by node name. */
   nodePackets: Record<string, PeekPacket[]>;
+  /** The interfaces of the main capture's namespace (by index): what Linux cooked v2 packets name. */
+  interfaces: { ifIndex: number; name: string }[];
 }
 
 export interface Scenario {
@@ -106,12 +108,16 @@ export interface Scenario {
    * arrives before the node's firewall does, and what the node sends).
    */
   nodeCaptures?: string[];
+  /** The main capture, in the switch namespace: another interface ('any') and link type (tcpdump -y). */
+  capture?: { iface?: string; linkType?: string };
   configs(lab: Lab): Record<string, string>;
   /** Lab-level setup before any daemon starts (nft rules ...). */
   setup?(lab: Lab): Promise<void>;
   run(ctx: ScenarioContext): Promise<void>;
   /** Append a message to `fail` for everything the recording does not show as intended. */
   check(c: Checker): void;
+  /** Facts measured on the recording that the truth file states (as `facts`), e.g. adverts really sent. */
+  facts?(c: Checker): Record<string, unknown>;
   expect: Expectation;
 }
 
@@ -212,9 +218,11 @@ export class Checker {
     return capture === undefined ? this.rec.packets : this.rec.nodePackets[capture] ?? [];
   }
 
-  adverts(f: { src?: string; srcMac?: string; vrid?: number; priority?: number; after?: number; before?: number; capture?: string } = {}): PeekPacket[] {
+  adverts(f: { src?: string; srcMac?: string; vrid?: number; priority?: number; after?: number; before?: number; capture?: string; iface?: string } = {}): PeekPacket[] {
+    const ifIndex = f.iface === undefined ? undefined : this.rec.interfaces.find((i) => i.name === f.iface)?.ifIndex ?? -1;
     return this.packetsOf(f.capture).filter(
       (p) => p.kind === 'vrrp' && (f.src === undefined || p.src === f.src) && (f.srcMac === undefined || p.srcMac === f.srcMac) &&
+        (ifIndex === undefined || p.ifIndex === ifIndex) &&
         (f.vrid === undefined || p.vrrp!.vrid === f.vrid) && (f.priority === undefined || p.vrrp!.priority === f.priority) &&
         p.ts > (f.after ?? 0) && p.ts < (f.before ?? Infinity),
     );
@@ -706,6 +714,79 @@ const SEGMENT_SCENARIOS: Scenario[] = [
         'known-false. Read together: n1\'s adverts ' +
         'are sent (n1.pcap, br0) but never appear on n2\'s wire, so the path drops them. The expectations differ per ' +
         'capture (`perCapture`); the scenario-wide lists hold for all three.',
+    },
+  },
+  {
+    name: 'any-bridge-host',
+    description:
+      'tcpdump -i any -y LINUX_SLL2 in the switch namespace, the bridge host: it holds br0 and the bridge ports p1 (to ' +
+      'n1) and p2 (to n2), so every frame appears three times: in on the sender\'s port, out on the other port, and in ' +
+      'on br0 (each SLL2 record names its interface index and packet type). n1 (150) master; SIGTERM of n1 (graceful ' +
+      'resignation: one priority 0 advert), n2 (100) takes over 0.61 s later; 4 s later keepalived on n1 is started ' +
+      'again and preempts after its own Master_Down_Interval (~3.4 s).',
+    nodes: 2,
+    capture: { iface: 'any', linkType: 'LINUX_SLL2' },
+    configs: (lab) => pairConfigs(lab),
+    run: async (ctx) => {
+      await gracefulFailover(ctx, 4_000, 4_000);
+      await ctx.ka.n1.restart();
+      await waitMaster(ctx, 'n1');
+      await waitBackup(ctx, 'n2');
+      await ctx.sleep(3_000);
+    },
+    check: (c) => {
+      checkGraceful(c);
+      const restart = c.action('n1', 'restart');
+      c.ok(restart, 'no restart action');
+      c.ok(c.entered('n1', 'MASTER', { after: restart?.ts ?? Infinity }), 'n1 did not become MASTER again after the restart');
+      c.ok(c.entered('n2', 'BACKUP', { after: restart?.ts ?? Infinity }), 'n2 did not return to BACKUP at the preemption');
+      const all = c.adverts();
+      c.ok(all.length > 0 && all.every((p) => p.ifIndex !== undefined && p.pktType !== undefined), 'adverts without SLL2 interface index or packet type');
+      // Each advert: in on its sender's port, out on the other port, in on br0.
+      for (const [n, own, other] of [['n1', 'p1', 'p2'], ['n2', 'p2', 'p1']]) {
+        const src = c.node(n).ip;
+        const sent = c.adverts({ src, iface: own }).filter((p) => p.pktType !== 4).length;
+        const out = c.adverts({ src, iface: other }).filter((p) => p.pktType === 4).length;
+        const up = c.adverts({ src, iface: 'br0' }).filter((p) => p.pktType !== 4).length;
+        c.ok(sent >= 5 && Math.abs(out - sent) <= 1 && Math.abs(up - sent) <= 1, `${n}'s adverts: ${sent} in on ${own}, ${out} out on ${other}, ${up} on br0`);
+        c.ok(c.adverts({ src }).length <= 3 * sent + 2, `${n}'s adverts appear more than three times`);
+      }
+    },
+    facts: (c) => {
+      const stop = c.action('n1', 'stop')?.ts ?? 0;
+      const restart = c.action('n1', 'restart')?.ts ?? 0;
+      const sent = (n: string, port: string) => c.adverts({ src: c.node(n).ip, iface: port }).filter((p) => p.pktType !== 4);
+      const p0 = sent('n1', 'p1').find((p) => p.vrrp!.priority === 0);
+      const n1Back = sent('n1', 'p1').find((p) => p.ts > restart);
+      return {
+        linkType: 'LINUX_SLL2',
+        copiesPerAdvert: 3,
+        copies: 'in on the sender\'s bridge port (packet type host/multicast), out on the other port (outgoing), in on br0 (multicast)',
+        advertsSent: { n1: sent('n1', 'p1').length, n2: sent('n2', 'p2').length },
+        advertsSentCountedOn: 'the sender\'s own bridge port, incoming (p1 for n1, p2 for n2)',
+        resignation: {
+          node: 'n1', sigtermTs: stop, priority0AdvertTs: p0?.ts ?? null,
+          takeoverTs: c.entered('n2', 'MASTER', { after: stop })?.ts ?? null,
+          firstN2AdvertTs: sent('n2', 'p2').find((p) => p.ts > stop)?.ts ?? null,
+        },
+        preemption: {
+          node: 'n1', restartTs: restart,
+          masterTs: c.entered('n1', 'MASTER', { after: restart })?.ts ?? null,
+          firstN1AdvertTs: n1Back?.ts ?? null,
+        },
+      };
+    },
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: [...CLEAN, 'garp-missing'],
+      masterChangeReasons: ['resigned', 'preempted'],
+      checksumVariant: 'v2',
+      notes:
+        'Each advert is in the capture three times (facts.copiesPerAdvert), a few microseconds apart, on three interfaces ' +
+        '(capture.interfaces maps the SLL2 interface indexes to names). A correct analyzer counts each advert once ' +
+        '(facts.advertsSent), reports one master-resigned for the one resignation, two master changes after the initial ' +
+        'election (resigned, then preempted, at facts.resignation / facts.preemption), observed intervals of ~1 s, and ' +
+        'merges p1, p2 and br0 into one segment. Today\'s analyzer sees every copy as an advert.',
     },
   },
   {
