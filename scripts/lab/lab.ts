@@ -28,6 +28,8 @@ export interface LabOptions {
   subnet4?: string;
   /** IPv6 /64 prefix (with trailing '::'). Node i gets <prefix>(10+i). Default 'fd77::'. */
   subnet6?: string;
+  /** First four octets of the node MACs (node i gets <prefix>:00:0i). Default '02:77:00:00'. */
+  macPrefix?: string;
   /** Bridge IGMP/MLD snooping. Default false (the bridge floods multicast like a dumb switch). */
   snooping?: boolean;
   /** Make the bridge an IGMP/MLD querier (only meaningful with snooping). Default false. */
@@ -715,7 +717,7 @@ export class Lab {
         ip6: `${subnet6}${host}`,
         prefix6: 64,
         ll6: '',
-        mac: `02:77:00:00:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`,
+        mac: `${this.opts.macPrefix ?? '02:77:00:00'}:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`,
       };
       await this.addNamespace(node.ns);
       // DAD would hold IPv6 addresses (and keepalived's IPv6 VIPs) tentative for a second or more;

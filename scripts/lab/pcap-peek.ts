@@ -205,38 +205,42 @@ function parseFrame(ts: number, b: Uint8Array, linkType: number): PeekPacket {
   return p;
 }
 
-/** The link type in a classic pcap file's header. */
-export function pcapLinkType(file: Uint8Array): number {
-  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const le = [0xa1b2c3d4, 0xa1b23c4d].includes(dv.getUint32(0, true));
-  return dv.getUint32(20, le) & 0x0fffffff;
+/** One record of a classic pcap file, its timestamp as stored (seconds and µs or ns). */
+export interface PcapRecord {
+  sec: number;
+  frac: number;
+  /** Captured bytes (a view into the file). */
+  data: Uint8Array;
+  origLen: number;
 }
 
-/** Parse a classic pcap file (either byte order, µs or ns timestamps) of Ethernet or Linux cooked frames. */
-export function peekPcap(file: Uint8Array): PeekPacket[] {
+/** A classic pcap file (either byte order, µs or ns timestamps): its header fields and records. */
+export function readPcap(file: Uint8Array): { le: boolean; nanos: boolean; linkType: number; snapLen: number; records: PcapRecord[] } {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (file.length < 24) throw new Error('not a pcap file: too short');
   const magicLE = dv.getUint32(0, true);
-  let le: boolean;
-  let nanos: boolean;
-  if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) {
-    le = true;
-    nanos = magicLE === 0xa1b23c4d;
-  } else if (dv.getUint32(0, false) === 0xa1b2c3d4 || dv.getUint32(0, false) === 0xa1b23c4d) {
-    le = false;
-    nanos = dv.getUint32(0, false) === 0xa1b23c4d;
-  } else {
-    throw new Error('not a pcap file: bad magic');
-  }
-  const linkType = dv.getUint32(20, le) & 0x0fffffff;
-  if (!(Object.values(LINKTYPES) as number[]).includes(linkType)) throw new Error(`lab captures are Ethernet or Linux cooked, not linktype ${linkType}`);
-  const out: PeekPacket[] = [];
+  const magicBE = dv.getUint32(0, false);
+  const le = magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d;
+  if (!le && magicBE !== 0xa1b2c3d4 && magicBE !== 0xa1b23c4d) throw new Error('not a pcap file: bad magic');
+  const nanos = (le ? magicLE : magicBE) === 0xa1b23c4d;
+  const records: PcapRecord[] = [];
   for (let o = 24; o + 16 <= file.length; ) {
-    const ts = dv.getUint32(o, le) + dv.getUint32(o + 4, le) / (nanos ? 1e9 : 1e6);
     const incl = dv.getUint32(o + 8, le);
     if (o + 16 + incl > file.length) break;
-    out.push(parseFrame(ts, file.subarray(o + 16, o + 16 + incl), linkType));
+    records.push({ sec: dv.getUint32(o, le), frac: dv.getUint32(o + 4, le), data: file.subarray(o + 16, o + 16 + incl), origLen: dv.getUint32(o + 12, le) });
     o += 16 + incl;
   }
-  return out;
+  return { le, nanos, linkType: dv.getUint32(20, le) & 0x0fffffff, snapLen: dv.getUint32(16, le), records };
+}
+
+/** The link type in a classic pcap file's header. */
+export function pcapLinkType(file: Uint8Array): number {
+  return readPcap(file).linkType;
+}
+
+/** Parse a classic pcap file of Ethernet or Linux cooked frames. */
+export function peekPcap(file: Uint8Array): PeekPacket[] {
+  const { nanos, linkType, records } = readPcap(file);
+  if (!(Object.values(LINKTYPES) as number[]).includes(linkType)) throw new Error(`lab captures are Ethernet or Linux cooked, not linktype ${linkType}`);
+  return records.map((r) => parseFrame(r.sec + r.frac / (nanos ? 1e9 : 1e6), r.data, linkType));
 }

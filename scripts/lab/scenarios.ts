@@ -72,7 +72,10 @@ export interface Expectation {
 }
 
 export interface ScenarioContext {
+  /** The lab (the first one, for scenarios with `vlans`). */
   lab: Lab;
+  /** Every lab of the scenario: one, or one per VLAN. */
+  labs: Lab[];
   /** Running (or stopped) daemons by node name. */
   ka: Record<string, Keepalived>;
   /** keepalived.conf text by node name. */
@@ -110,7 +113,14 @@ export interface Scenario {
   nodeCaptures?: string[];
   /** The main capture, in the switch namespace: another interface ('any') and link type (tcpdump -y). */
   capture?: { iface?: string; linkType?: string };
-  configs(lab: Lab): Record<string, string>;
+  /**
+   * One independent lab (bridge, nodes, addresses) per VLAN, all recorded at once, each on its
+   * bridge; the capture is then their frames tagged with the VLAN and merged in time order
+   * (tag-merge.ts), because the lab's kernel has no 8021q module. `nodes` is then unused.
+   */
+  vlans?: { vlan: number; nodes: string[]; subnet4: string; subnet6: string; macPrefix: string }[];
+  /** keepalived.conf by node name; `labs` holds every lab of a scenario with `vlans`. */
+  configs(lab: Lab, labs: Lab[]): Record<string, string>;
   /** Lab-level setup before any daemon starts (nft rules ...). */
   setup?(lab: Lab): Promise<void>;
   run(ctx: ScenarioContext): Promise<void>;
@@ -787,6 +797,86 @@ const SEGMENT_SCENARIOS: Scenario[] = [
         '(facts.advertsSent), reports one master-resigned for the one resignation, two master changes after the initial ' +
         'election (resigned, then preempted, at facts.resignation / facts.preemption), observed intervals of ~1 s, and ' +
         'merges p1, p2 and br0 into one segment. Today\'s analyzer sees every copy as an advert.',
+    },
+  },
+  {
+    name: 'trunk-two-vlans',
+    description:
+      'A trunk carrying two unrelated keepalived pairs with the same VRID 51: VLAN 10 (n1 150 / n2 100, 10.77.0.0/24, ' +
+      'VIP 10.77.0.100, MACs 02:77:00:00:00:0x) and VLAN 20 (n3 150 / n4 100, 10.78.0.0/24, VIP 10.78.0.100, MACs ' +
+      '02:78:00:00:00:0x). Tagged after capture: the kernel has no 8021q module, so the two pairs run on two independent ' +
+      'bridges (two labs) at the same time, each bridge is captured untagged, and tag-merge.ts inserts an 802.1Q tag ' +
+      '(VLAN 10 for the first, 20 for the second) into every frame and merges the two in time order. Both pairs elect ' +
+      'their master; 4 s later n3, the master of VLAN 20, is stopped gracefully (priority 0) and n4 takes over. VLAN 10 ' +
+      'keeps n1 as master throughout.',
+    nodes: 4,
+    vlans: [
+      { vlan: 10, nodes: ['n1', 'n2'], subnet4: '10.77.0', subnet6: 'fd77::', macPrefix: '02:77:00:00' },
+      { vlan: 20, nodes: ['n3', 'n4'], subnet4: '10.78.0', subnet6: 'fd78::', macPrefix: '02:78:00:00' },
+    ],
+    configs: (_lab, labs) => Object.assign({}, ...labs.map((l, i) => {
+      const vip = i === 0 ? '10.77.0.100/24' : '10.78.0.100/24';
+      return pairConfigs(l, (_n, inst) => ({ ...inst, vips: [vip] }));
+    })),
+    run: async (ctx) => {
+      await ctx.start();
+      await Promise.all([waitMaster(ctx, 'n1'), waitMaster(ctx, 'n3')]);
+      await ctx.sleep(4_000);
+      await ctx.ka.n3.stop();
+      await waitMaster(ctx, 'n4');
+      await ctx.sleep(5_000);
+    },
+    check: (c) => {
+      const { at } = c.takeover('n3', 'n4', 'stop');
+      c.ok(c.adverts({ src: c.node('n3').ip, priority: 0, after: at }).length >= 1, 'no priority 0 advert from n3 after SIGTERM');
+      c.ok(!c.entered('n2', 'MASTER'), 'n2 became MASTER: VLAN 10 was not left alone');
+      c.ok(!c.entered('n1', 'BACKUP', { after: c.entered('n1', 'MASTER')?.ts ?? Infinity }), 'n1 lost mastership in VLAN 10');
+      const ads = c.adverts();
+      c.ok(ads.every((p) => p.vrrp!.vrid === 51), 'an advert not of VRID 51');
+      // Every frame carries exactly one tag, and the tag matches the pair's subnet.
+      c.ok(c.rec.packets.every((p) => p.vlans.length === 1 && [10, 20].includes(p.vlans[0])), 'frames without exactly one VLAN 10/20 tag');
+      c.ok(ads.every((p) => (p.vlans[0] === 10) === p.src!.startsWith('10.77.0.')), 'an advert in the wrong VLAN');
+      for (const [vlan, n] of [[10, 'n1'], [20, 'n3'], [20, 'n4']] as const) {
+        const count = ads.filter((p) => p.vlans[0] === vlan && p.src === c.node(n).ip).length;
+        c.ok(count >= 4, `only ${count} adverts from ${n} in VLAN ${vlan}`);
+      }
+      c.ok(ads.every((p, i) => i === 0 || p.ts >= ads[i - 1].ts), 'merged capture not in time order');
+    },
+    facts: (c) => {
+      const stop = c.action('n3', 'stop')?.ts ?? 0;
+      return {
+        taggedAfterCapture: 'tagged after capture: the kernel has no 8021q module',
+        segments: [
+          { vlan: 10, vrid: 51, nodes: ['n1', 'n2'], vip: '10.77.0.100', master: c.node('n1').ip, masterChanges: [] },
+          {
+            vlan: 20, vrid: 51, nodes: ['n3', 'n4'], vip: '10.78.0.100', master: c.node('n4').ip,
+            masterChanges: [{
+              from: c.node('n3').ip, to: c.node('n4').ip, reason: 'resigned', sigtermTs: stop,
+              priority0AdvertTs: c.adverts({ src: c.node('n3').ip, priority: 0, after: stop })[0]?.ts ?? null,
+              firstAdvertTs: c.adverts({ src: c.node('n4').ip, after: stop })[0]?.ts ?? null,
+              keepalivedMasterTs: c.entered('n4', 'MASTER', { after: stop })?.ts ?? null,
+            }],
+          },
+        ],
+      };
+    },
+    expect: {
+      mustRaise: ['master-change', 'master-resigned'],
+      mustNotRaise: ['auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'not-link-local', 'owner-conflict',
+        'nonstandard-group', 'unicast', 'vrrp-rejected', 'no-group-member', 'priority-change', 'vip-conflict', 'vmac-mismatch',
+        'garp-missing', 'missed-advert', 'hidden-master'],
+      knownFalseToday: ['vrid-clash', 'duplicate-master'],
+      masterChangeReasons: ['resigned'],
+      checksumVariant: 'v2',
+      notes:
+        'Today\'s analyzer keys by (family, VRID) and reads the trunk as one virtual router: it raises vrid-clash (the ' +
+        'two VIPs) and duplicate-master (n1 and n4, both masters, each of its own VLAN), both false (knownFalseToday), ' +
+        'counts 3 routers heard, and reports a false master change "10.77.0.11 -> 10.78.0.11 (preempted)" at the first ' +
+        'VLAN 20 advert besides the true one in VLAN 20. Two virtual routers: (VLAN 10, VRID 51) with master n1 throughout, and (VLAN 20, VRID 51) whose master changes ' +
+        'once, n3 -> n4, by resignation (facts.segments). A correct analyzer reports exactly one master change and one ' +
+        'master-resigned, both in VLAN 20, none in VLAN 10, two routers heard per segment, and no vrid-clash, ' +
+        'duplicate-master, vip-conflict or vmac-mismatch. The two bridges were captured by two tcpdumps on one host ' +
+        'clock; the tags are the only difference from what tcpdump wrote.',
     },
   },
   {

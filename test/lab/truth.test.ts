@@ -32,6 +32,11 @@ function checkCapture(c: CaptureInfo): void {
   expect(packets.length).toBe(c.packets);
   expect(packets.some((p) => p.kind === 'vrrp')).toBe(true);
   expect(packets[0].ts).toBeGreaterThanOrEqual(c.start - 1);
+  // A trunk built from untagged bridge captures: every frame carries its segment's tag.
+  if (c.segments) {
+    for (const s of c.segments) expect(packets.filter((p) => p.vlans.length === 1 && p.vlans[0] === s.vlan)).toHaveLength(s.packets);
+    expect(c.segments.reduce((n, s) => n + s.packets, 0)).toBe(c.packets);
+  }
   expect(packets.at(-1)!.ts).toBeLessThanOrEqual(c.end + 1);
 }
 
