@@ -928,6 +928,15 @@ const SEGMENT_SCENARIOS: Scenario[] = [
       c.ok(!c.entered('n1', 'BACKUP', { after: c.entered('n1', 'MASTER')?.ts ?? Infinity }), 'n1 gave up mastership');
       c.ok(!c.entered('n2', 'BACKUP', { after: c.entered('n2', 'MASTER')?.ts ?? Infinity }), 'n2 gave up mastership');
     },
+    facts: (c) => ({
+      routers: ['n1', 'n2'].map((n) => {
+        const ads = c.adverts({ src: c.node(n).ip, vrid: 51 });
+        return {
+          node: n, ip: c.node(n).ip, vrrpVersion: ads[0]?.vrrp!.version ?? null, adverts: ads.length,
+          wrongVersionLogged: c.rec.events.filter((e) => e.node === n && e.kind === 'version-mismatch').length,
+        };
+      }),
+    }),
     expect: {
       mustRaise: ['duplicate-master'],
       pending: ['version-mismatch'],
