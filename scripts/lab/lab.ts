@@ -28,6 +28,8 @@ export interface LabOptions {
   subnet4?: string;
   /** IPv6 /64 prefix (with trailing '::'). Node i gets <prefix>(10+i). Default 'fd77::'. */
   subnet6?: string;
+  /** First four octets of the node MACs (node i gets <prefix>:00:0i). Default '02:77:00:00'. */
+  macPrefix?: string;
   /** Bridge IGMP/MLD snooping. Default false (the bridge floods multicast like a dumb switch). */
   snooping?: boolean;
   /** Make the bridge an IGMP/MLD querier (only meaningful with snooping). Default false. */
@@ -94,6 +96,7 @@ export type KeepalivedEventKind =
   | 'auth-error'
   | 'interval-mismatch'
   | 'addr-mismatch'
+  | 'version-mismatch'
   | 'garp-sent'
   | 'na-sent'
   | 'send-error'
@@ -170,6 +173,8 @@ export interface CaptureOptions {
   iface?: string;
   /** pcap-filter expression. Default LAB_CAPTURE_FILTER; '' captures everything. */
   filter?: string;
+  /** tcpdump -y: the link type to capture with (e.g. LINUX_SLL2 with iface 'any'). Default tcpdump's. */
+  linkType?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,6 +377,8 @@ const EVENT_PATTERNS: [KeepalivedEventKind, RegExp][] = [
   ['auth-error', /passw|auth/i],
   ['interval-mismatch', /interval mismatch/i],
   ['addr-mismatch', /ip address associated|address list|addresses? .*(?:mismatch|not present)|invalid ip number count/i],
+  // "(VI_1) wrong version. Received 3 and expect 2" (vrrp_version differs between the peers)
+  ['version-mismatch', /wrong version/i],
   ['garp-sent', /Sending gratuitous ARP/],
   ['na-sent', /Sending unsolicited Neighbour Adverts?/i],
   // e.g. "Error 105 (No buffer space available) sending gratuitous ARP on eth0 for ..." when egress drops it
@@ -710,7 +717,7 @@ export class Lab {
         ip6: `${subnet6}${host}`,
         prefix6: 64,
         ll6: '',
-        mac: `02:77:00:00:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`,
+        mac: `${this.opts.macPrefix ?? '02:77:00:00'}:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`,
       };
       await this.addNamespace(node.ns);
       // DAD would hold IPv6 addresses (and keepalived's IPv6 VIPs) tentative for a second or more;
@@ -896,6 +903,7 @@ export class Lab {
     // --immediate-mode: hand packets over at once, so none sit in the kernel ring when we stop.
     // tcpdump puts a bridge in promiscuous mode, so br0 sees unicast between nodes as well.
     const argv = ['tcpdump', '-i', iface, '-w', file, '-U', '-s', '0', '-n', '--immediate-mode', '-Z', 'root'];
+    if (opts.linkType) argv.push('-y', opts.linkType);
     if (filter) argv.push(filter);
     const proc = this.spawnIn(ns, argv);
     const capture = new Capture(this, proc, file, ns, iface, filter, owner);
@@ -916,7 +924,8 @@ export class Lab {
       });
     });
     proc.stdout!.resume();
-    this.action(owner, 'capture-start', `tcpdump -i ${iface} -w ${path.basename(file)} '${filter}'`);
+    const y = opts.linkType ? ` -y ${opts.linkType}` : '';
+    this.action(owner, 'capture-start', `tcpdump -i ${iface}${y} -w ${path.basename(file)} '${filter}'`);
     return capture;
   }
 

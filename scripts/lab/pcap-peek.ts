@@ -1,7 +1,8 @@
 // Just enough pcap and packet parsing for the lab to check its own recordings (did the capture
 // really show priority 0, two masters, the VMAC, the checksum variant we meant to produce?).
 // Deliberately independent of src/: the recordings are the yardstick for the real decoders, so
-// they must not be validated with the code they will later test. Ethernet, IPv4/IPv6 without
+// they must not be validated with the code they will later test. Ethernet (with 802.1Q tags) or
+// Linux cooked v1/v2 (tcpdump -i any), IPv4/IPv6 without
 // extension headers, VRRP, ARP, neighbor advertisements, ICMPv4 errors quoting a packet and IGMP
 // reports: exactly what the lab sends.
 
@@ -21,7 +22,14 @@ export interface PeekVrrp {
 export interface PeekPacket {
   ts: number;
   srcMac: string;
+  /** '' in Linux cooked captures, which keep only the source address. */
   dstMac: string;
+  /** 802.1Q / 802.1ad VLAN IDs, outermost first (Ethernet only). */
+  vlans: number[];
+  /** Linux cooked v2 only: the interface index the packet was seen on. */
+  ifIndex?: number;
+  /** Linux cooked v1/v2: the packet type (0 host, 1 broadcast, 2 multicast, 3 other host, 4 outgoing). */
+  pktType?: number;
   kind: 'vrrp' | 'arp' | 'na' | 'icmp-error' | 'igmp' | 'ip' | 'other';
   src?: string;
   dst?: string;
@@ -112,15 +120,41 @@ function parseVrrp(b: Uint8Array, o: number, len: number, v6: boolean, src: Uint
   return { version, vrid: b[o + 1], priority: b[o + 2], intervalMs, addrs, authPass, checksumVariants: variants };
 }
 
-function parseFrame(ts: number, b: Uint8Array): PeekPacket {
-  const p: PeekPacket = { ts, srcMac: b.length >= 12 ? mac(b, 6) : '', dstMac: b.length >= 6 ? mac(b, 0) : '', kind: 'other' };
-  let o = 12;
-  let type = (b[o] << 8) | b[o + 1];
-  while ((type === 0x8100 || type === 0x88a8) && o + 6 <= b.length) {
-    o += 4;
+/** LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL and LINKTYPE_LINUX_SLL2: what the lab's tcpdump writes. */
+export const LINKTYPES = { ethernet: 1, sll: 113, sll2: 276 } as const;
+
+function parseFrame(ts: number, b: Uint8Array, linkType: number): PeekPacket {
+  const p: PeekPacket = { ts, srcMac: '', dstMac: '', vlans: [], kind: 'other' };
+  let o: number;
+  let type: number;
+  if (linkType === LINKTYPES.sll2) {
+    // protocol (2) | reserved (2) | ifindex (4) | ARPHRD (2) | packet type (1) | addr len (1) | addr (8)
+    if (b.length < 20) return p;
+    type = (b[0] << 8) | b[1];
+    p.ifIndex = ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0;
+    p.pktType = b[10];
+    if (b[11] === 6) p.srcMac = mac(b, 12);
+    o = 20;
+  } else if (linkType === LINKTYPES.sll) {
+    // packet type (2) | ARPHRD (2) | addr len (2) | addr (8) | protocol (2)
+    if (b.length < 16) return p;
+    p.pktType = (b[0] << 8) | b[1];
+    if (((b[4] << 8) | b[5]) === 6) p.srcMac = mac(b, 6);
+    type = (b[14] << 8) | b[15];
+    o = 16;
+  } else {
+    if (b.length < 14) return p;
+    p.srcMac = mac(b, 6);
+    p.dstMac = mac(b, 0);
+    o = 12;
     type = (b[o] << 8) | b[o + 1];
+    while ((type === 0x8100 || type === 0x88a8) && o + 6 <= b.length) {
+      p.vlans.push(((b[o + 2] << 8) | b[o + 3]) & 0x0fff);
+      o += 4;
+      type = (b[o] << 8) | b[o + 1];
+    }
+    o += 2;
   }
-  o += 2;
   if (type === 0x0806 && o + 28 <= b.length) {
     p.kind = 'arp';
     p.arp = { op: (b[o + 6] << 8) | b[o + 7], senderMac: mac(b, o + 8), senderIp: ip4(b, o + 14), targetIp: ip4(b, o + 24) };
@@ -171,30 +205,42 @@ function parseFrame(ts: number, b: Uint8Array): PeekPacket {
   return p;
 }
 
-/** Parse a classic pcap file (either byte order, µs or ns timestamps) with Ethernet frames. */
-export function peekPcap(file: Uint8Array): PeekPacket[] {
+/** One record of a classic pcap file, its timestamp as stored (seconds and µs or ns). */
+export interface PcapRecord {
+  sec: number;
+  frac: number;
+  /** Captured bytes (a view into the file). */
+  data: Uint8Array;
+  origLen: number;
+}
+
+/** A classic pcap file (either byte order, µs or ns timestamps): its header fields and records. */
+export function readPcap(file: Uint8Array): { le: boolean; nanos: boolean; linkType: number; snapLen: number; records: PcapRecord[] } {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (file.length < 24) throw new Error('not a pcap file: too short');
   const magicLE = dv.getUint32(0, true);
-  let le: boolean;
-  let nanos: boolean;
-  if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) {
-    le = true;
-    nanos = magicLE === 0xa1b23c4d;
-  } else if (dv.getUint32(0, false) === 0xa1b2c3d4 || dv.getUint32(0, false) === 0xa1b23c4d) {
-    le = false;
-    nanos = dv.getUint32(0, false) === 0xa1b23c4d;
-  } else {
-    throw new Error('not a pcap file: bad magic');
-  }
-  if (dv.getUint32(20, le) !== 1) throw new Error('lab captures are Ethernet (linktype 1)');
-  const out: PeekPacket[] = [];
+  const magicBE = dv.getUint32(0, false);
+  const le = magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d;
+  if (!le && magicBE !== 0xa1b2c3d4 && magicBE !== 0xa1b23c4d) throw new Error('not a pcap file: bad magic');
+  const nanos = (le ? magicLE : magicBE) === 0xa1b23c4d;
+  const records: PcapRecord[] = [];
   for (let o = 24; o + 16 <= file.length; ) {
-    const ts = dv.getUint32(o, le) + dv.getUint32(o + 4, le) / (nanos ? 1e9 : 1e6);
     const incl = dv.getUint32(o + 8, le);
     if (o + 16 + incl > file.length) break;
-    out.push(parseFrame(ts, file.subarray(o + 16, o + 16 + incl)));
+    records.push({ sec: dv.getUint32(o, le), frac: dv.getUint32(o + 4, le), data: file.subarray(o + 16, o + 16 + incl), origLen: dv.getUint32(o + 12, le) });
     o += 16 + incl;
   }
-  return out;
+  return { le, nanos, linkType: dv.getUint32(20, le) & 0x0fffffff, snapLen: dv.getUint32(16, le), records };
+}
+
+/** The link type in a classic pcap file's header. */
+export function pcapLinkType(file: Uint8Array): number {
+  return readPcap(file).linkType;
+}
+
+/** Parse a classic pcap file of Ethernet or Linux cooked frames. */
+export function peekPcap(file: Uint8Array): PeekPacket[] {
+  const { nanos, linkType, records } = readPcap(file);
+  if (!(Object.values(LINKTYPES) as number[]).includes(linkType)) throw new Error(`lab captures are Ethernet or Linux cooked, not linktype ${linkType}`);
+  return records.map((r) => parseFrame(r.sec + r.frac / (nanos ? 1e9 : 1e6), r.data, linkType));
 }

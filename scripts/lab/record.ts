@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Lab, keepalivedVersion, labPrerequisites, sweepStaleLabs, type Keepalived, type LabNode } from './lab.js';
-import { peekPcap } from './pcap-peek.js';
+import { Lab, keepalivedVersion, labPrerequisites, sweepStaleLabs, type Capture, type Keepalived, type LabNode } from './lab.js';
+import { LINKTYPES, pcapLinkType, peekPcap } from './pcap-peek.js';
+import { tagMerge } from './tag-merge.js';
 import { Checker, scenarios, type Expectation, type Scenario, type ScenarioContext } from './scenarios.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +24,14 @@ export interface CaptureInfo {
   file: string;
   iface: string;
   filter: string;
+  /** tcpdump's name of the file's link type (EN10MB, LINUX_SLL2); recordings made since it was added. */
+  linkType?: string;
+  /** Scenarios with `vlans`: what each VLAN of the merged capture came from. */
+  segments?: { vlan: number; bridge: string; nodes: string[]; packets: number }[];
+  /** Scenarios with `vlans`: how the tags got there. */
+  taggedAfterCapture?: string;
+  /** With iface 'any': the namespace's interfaces, which Linux cooked v2 packets name by index. */
+  interfaces?: { ifIndex: number; name: string }[];
   start: number;
   end: number;
   packets: number;
@@ -44,8 +53,12 @@ export interface TruthFile {
   states: { ts: number; node: string; instance: string; state: string }[];
   events: { ts: number; node: string; instance: string | null; kind: string; line: string }[];
   log: { ts: number; node: string; line: string }[];
+  /** What the scenario measured on the recording (see Scenario.facts). */
+  facts?: Record<string, unknown>;
   expect: Expectation;
 }
+
+const LINKTYPE_NAMES: Record<number, string> = { [LINKTYPES.ethernet]: 'EN10MB', [LINKTYPES.sll]: 'LINUX_SLL', [LINKTYPES.sll2]: 'LINUX_SLL2' };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const round = (ts: number) => Math.round(ts * 1e6) / 1e6;
@@ -60,22 +73,42 @@ function withLimit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export async function recordScenario(sc: Scenario, outDir: string, version: string): Promise<{ failures: string[]; bytes: number; seconds: number }> {
   const t0 = Date.now();
-  const lab = await Lab.create({ nodes: sc.nodes, snooping: sc.snooping, querier: sc.querier, maxLifetimeSec: SCENARIO_LIMIT_MS / 1000 + 30 });
+  // One lab, or one per VLAN (independent bridges recorded at once, tagged and merged afterwards).
+  const segments = sc.vlans ?? [undefined];
+  const labs: Lab[] = [];
   try {
-    const configs = sc.configs(lab);
+    for (const v of segments) {
+      labs.push(await Lab.create({
+        nodes: v?.nodes ?? sc.nodes, subnet4: v?.subnet4, subnet6: v?.subnet6, macPrefix: v?.macPrefix,
+        snooping: sc.snooping, querier: sc.querier, maxLifetimeSec: SCENARIO_LIMIT_MS / 1000 + 30,
+      }));
+    }
+    const lab = labs[0];
+    const labOf = (node: string) => labs.find((l) => l.nodes.some((n) => n.name === node)) ?? lab;
+    const lastTs = () => Math.max(...labs.map((l) => l.actions.at(-1)?.ts ?? 0));
+    const configs = sc.configs(lab, labs);
     if (sc.setup) await sc.setup(lab);
-    const tmpPcap = path.join(lab.tmpDir, `${sc.name}.pcap`);
-    const capture = await lab.startCapture({ file: tmpPcap });
-    const captureStart = lab.actions.at(-1)!.ts;
+    const captures: Capture[] = [];
+    for (const [i, l] of labs.entries()) {
+      const v = segments[i];
+      const file = path.join(l.tmpDir, v ? `${sc.name}.vlan${v.vlan}.pcap` : `${sc.name}.pcap`);
+      captures.push(await l.startCapture({ file, iface: sc.capture?.iface, linkType: sc.capture?.linkType }));
+    }
+    const interfaces = sc.capture?.iface === 'any'
+      ? (JSON.parse((await lab.exec('switch', ['ip', '-j', 'link', 'show'])).stdout) as { ifindex: number; ifname: string }[])
+        .map((l) => ({ ifIndex: l.ifindex, name: l.ifname }))
+      : [];
+    const captureStart = Math.min(...labs.map((l) => l.actions.find((a) => a.action === 'capture-start')!.ts));
     const nodeCaps = [];
     for (const node of sc.nodeCaptures ?? []) {
       const file = `${sc.name}.${node}.pcap`;
-      const cap = await lab.startCapture({ file: path.join(lab.tmpDir, file), node });
-      nodeCaps.push({ node, file, cap, start: lab.actions.at(-1)!.ts, end: 0 });
+      const cap = await labOf(node).startCapture({ file: path.join(lab.tmpDir, file), node });
+      nodeCaps.push({ node, file, cap, start: lastTs(), end: 0 });
     }
     const ka: Record<string, Keepalived> = {};
     const ctx: ScenarioContext = {
       lab,
+      labs,
       ka,
       configs,
       sleep,
@@ -83,7 +116,7 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
         const names = nodes.length ? nodes : Object.keys(configs);
         await Promise.all(
           names.map(async (n) => {
-            ka[n] = await lab.startKeepalived(n, configs[n]);
+            ka[n] = await labOf(n).startKeepalived(n, configs[n]);
           }),
         );
       },
@@ -94,23 +127,29 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
     // Node captures stop first, so the bridge capture spans all of them.
     for (const n of nodeCaps) {
       await n.cap.stop();
-      n.end = lab.actions.at(-1)!.ts;
+      n.end = lastTs();
     }
-    await capture.stop();
-    const captureEnd = lab.actions.at(-1)!.ts;
+    for (const c of captures) await c.stop();
+    const captureEnd = lastTs();
 
-    const pcap = fs.readFileSync(tmpPcap);
+    const raw = captures.map((c) => fs.readFileSync(c.file));
+    const pcap = sc.vlans ? Buffer.from(tagMerge(raw.map((p, i) => ({ vlan: sc.vlans![i].vlan, pcap: p })))) : raw[0];
     const packets = peekPcap(pcap);
     const nodePcaps = nodeCaps.map((n) => fs.readFileSync(n.cap.file));
     const nodePackets = Object.fromEntries(nodeCaps.map((n, i) => [n.node, peekPcap(nodePcaps[i])]));
+    const byTs = <T extends { ts: number }>(list: T[]) => list.sort((a, b) => a.ts - b.ts);
+    const all = {
+      nodes: labs.flatMap((l) => l.nodes),
+      actions: labs.length > 1 ? byTs(labs.flatMap((l) => l.actions)) : lab.actions,
+      states: labs.length > 1 ? byTs(labs.flatMap((l) => l.states)) : lab.states,
+      events: labs.length > 1 ? byTs(labs.flatMap((l) => l.events)) : lab.events,
+      log: labs.length > 1 ? byTs(labs.flatMap((l) => l.log)) : lab.log,
+    };
     const checker = new Checker({
-      nodes: lab.nodes,
-      actions: lab.actions,
-      states: lab.states,
-      events: lab.events,
-      log: lab.log,
+      ...all,
       packets,
       nodePackets,
+      interfaces,
     });
     sc.check(checker);
     const variant = sc.expect.checksumVariant;
@@ -128,20 +167,34 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
       keepalivedVersion: version,
       kernel: os.release(),
       recordedAt: new Date(t0).toISOString(),
-      capture: { file: `${sc.name}.pcap`, iface: capture.iface, filter: capture.filter, start: round(captureStart), end: round(captureEnd), packets: packets.length },
+      capture: {
+        file: `${sc.name}.pcap`, iface: captures.map((c) => c.iface).join('+'), filter: captures[0].filter, linkType: LINKTYPE_NAMES[pcapLinkType(pcap)],
+        ...(interfaces.length ? { interfaces } : {}),
+        ...(sc.vlans
+          ? {
+              taggedAfterCapture: 'tagged after capture: the kernel has no 8021q module',
+              segments: sc.vlans.map((v, i) => ({
+                vlan: v.vlan, bridge: `${captures[i].iface} of lab ${labs[i].id}`, nodes: labs[i].nodes.map((n) => n.name), packets: peekPcap(raw[i]).length,
+              })),
+            }
+          : {}),
+        start: round(captureStart), end: round(captureEnd), packets: packets.length,
+      },
       ...(nodeCaps.length
         ? {
-            nodeCaptures: nodeCaps.map((n) => ({
-              node: n.node, file: n.file, iface: n.cap.iface, filter: n.cap.filter, start: round(n.start), end: round(n.end), packets: nodePackets[n.node].length,
+            nodeCaptures: nodeCaps.map((n, i) => ({
+              node: n.node, file: n.file, iface: n.cap.iface, filter: n.cap.filter, linkType: LINKTYPE_NAMES[pcapLinkType(nodePcaps[i])],
+              start: round(n.start), end: round(n.end), packets: nodePackets[n.node].length,
             })),
           }
         : {}),
       bridge: { snooping: sc.snooping ?? false, querier: sc.querier ?? false },
-      nodes: lab.nodes.map(nodeInfo),
-      actions: lab.actions.map((a) => ({ ...a, ts: round(a.ts) })),
-      states: lab.states.map((s) => ({ ...s, ts: round(s.ts) })),
-      events: lab.events.map((e) => ({ ...e, ts: round(e.ts) })),
-      log: lab.log.map((l) => ({ ...l, ts: round(l.ts) })),
+      nodes: all.nodes.map(nodeInfo),
+      actions: all.actions.map((a) => ({ ...a, ts: round(a.ts) })),
+      states: all.states.map((s) => ({ ...s, ts: round(s.ts) })),
+      events: all.events.map((e) => ({ ...e, ts: round(e.ts) })),
+      log: all.log.map((l) => ({ ...l, ts: round(l.ts) })),
+      ...(sc.facts ? { facts: sc.facts(checker) } : {}),
       expect: sc.expect,
     };
     fs.mkdirSync(outDir, { recursive: true });
@@ -151,7 +204,7 @@ export async function recordScenario(sc: Scenario, outDir: string, version: stri
     const bytes = pcap.length + nodePcaps.reduce((sum, b) => sum + b.length, 0);
     return { failures: checker.failures, bytes, seconds: (Date.now() - t0) / 1000 };
   } finally {
-    lab.cleanup();
+    for (const l of labs) l.cleanup();
   }
 }
 
