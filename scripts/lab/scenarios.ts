@@ -28,13 +28,14 @@ export type AlertKind =
   | 'hidden-master'
   | 'vrrp-rejected'
   | 'no-group-member'
-  | 'priority-change';
+  | 'priority-change'
+  | 'version-mismatch';
 
 export const ALERT_KINDS: readonly AlertKind[] = [
   'duplicate-master', 'vrid-clash', 'auth-mismatch', 'missed-advert', 'vip-conflict', 'master-change',
   'interval-mismatch', 'garp-missing', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch',
   'not-link-local', 'owner-conflict', 'master-resigned', 'nonstandard-group', 'unicast',
-  'hidden-master', 'vrrp-rejected', 'no-group-member', 'priority-change',
+  'hidden-master', 'vrrp-rejected', 'no-group-member', 'priority-change', 'version-mismatch',
 ];
 
 /** Why a master changed, as the analyzer words it. */
@@ -879,19 +880,16 @@ const SEGMENT_SCENARIOS: Scenario[] = [
       mustRaise: ['master-change', 'master-resigned'],
       mustNotRaise: ['auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'not-link-local', 'owner-conflict',
         'nonstandard-group', 'unicast', 'vrrp-rejected', 'no-group-member', 'priority-change', 'vip-conflict', 'vmac-mismatch',
-        'garp-missing', 'missed-advert', 'hidden-master'],
-      knownFalseToday: ['vrid-clash', 'duplicate-master'],
+        'garp-missing', 'missed-advert', 'hidden-master', 'vrid-clash', 'duplicate-master'],
       masterChangeReasons: ['resigned'],
       checksumVariant: 'v2',
       notes:
-        'Today\'s analyzer keys by (family, VRID) and reads the trunk as one virtual router: it raises vrid-clash (the ' +
-        'two VIPs) and duplicate-master (n1 and n4, both masters, each of its own VLAN), both false (knownFalseToday), ' +
-        'counts 3 routers heard, and reports a false master change "10.77.0.11 -> 10.78.0.11 (preempted)" at the first ' +
-        'VLAN 20 advert besides the true one in VLAN 20. Two virtual routers: (VLAN 10, VRID 51) with master n1 throughout, and (VLAN 20, VRID 51) whose master changes ' +
+        'Two virtual routers: (VLAN 10, VRID 51) with master n1 throughout, and (VLAN 20, VRID 51) whose master changes ' +
         'once, n3 -> n4, by resignation (facts.segments). A correct analyzer reports exactly one master change and one ' +
         'master-resigned, both in VLAN 20, none in VLAN 10, two routers heard per segment, and no vrid-clash, ' +
-        'duplicate-master, vip-conflict or vmac-mismatch. The two bridges were captured by two tcpdumps on one host ' +
-        'clock; the tags are the only difference from what tcpdump wrote.',
+        'duplicate-master, vip-conflict or vmac-mismatch (an analyzer keyed by (family, VRID) alone reads the trunk as ' +
+        'one virtual router and raises vrid-clash and duplicate-master, both false). The two bridges were captured by ' +
+        'two tcpdumps on one host clock; the tags are the only difference from what tcpdump wrote.',
     },
   },
   {
@@ -938,15 +936,14 @@ const SEGMENT_SCENARIOS: Scenario[] = [
       }),
     }),
     expect: {
-      mustRaise: ['duplicate-master'],
-      pending: ['version-mismatch'],
+      mustRaise: ['duplicate-master', 'version-mismatch'],
       mustNotRaise: ['auth-mismatch', 'interval-mismatch', 'bad-checksum', 'bad-ttl', 'malformed', 'vmac-mismatch', 'not-link-local',
         'owner-conflict', 'nonstandard-group', 'unicast', 'vip-conflict', 'master-resigned', 'vrrp-rejected', 'no-group-member', 'priority-change'],
       notes:
         'n1 sends VRRPv2 (v2 checksum, interval in seconds), n2 VRRPv3 (pseudo-header checksum, interval in centiseconds): ' +
         'same VRID, same VIP, both masters. A correct analyzer raises version-mismatch (critical) naming 10.77.0.11 (v2) ' +
         'and 10.77.0.12 (v3), and gives the version difference as the cause of the duplicate master (fix: the same ' +
-        'vrrp_version on both). version-mismatch is in `pending` until the analyzer has that kind. As in auth-mismatch, ' +
+        'vrrp_version on both). As in auth-mismatch, ' +
         'keepalived restarts a master\'s advert timer on every advert it receives, even one of the wrong version, so the ' +
         'two masters phase-lock: the wire shows about one advert per second in all, the two taking turns irregularly ' +
         '(gaps of several seconds per source), not two steady 1 s streams. At least 4 adverts from each while both were ' +

@@ -144,7 +144,7 @@ function copyElsewhere(st: AnalyzerState, pkt: VrrpPacket, ts: number, at: Sight
     r.copies++;
     const into = st.segments.find(vr.segment);
     if (into !== segment && !st.hasVirtualRouters(segment)) {
-      st.segments.merge(into, segment, ts, `the same adverts (${pkt.ip.src}, VRID ${pkt.vrid}) within ${fmtMs(Math.abs(ts - r.lastSeenTs) * 1000)}`);
+      st.segments.merge(into, segment, ts, `both carry the adverts of ${pkt.ip.src} for VRID ${pkt.vrid}, copies within ${fmtMs(COPY_WINDOW_MS)}`);
     }
     return true;
   }

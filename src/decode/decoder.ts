@@ -85,6 +85,9 @@ export class Decoder {
     // Where the network header starts, for the link types live capture and files mostly have.
     let n: number;
     let type: number;
+    // Linux cooked captures (`-i any`) see one advert in several places (interfaces, directions):
+    // each place is a sender of its own here, or its copies would keep evicting each other.
+    let place = 0;
     switch (frame.linkType) {
       case LinkType.ETHERNET:
         if (len < 18) return decodeFrame(frame);
@@ -99,11 +102,13 @@ export class Decoder {
         if (len < 16) return decodeFrame(frame);
         type = (b[s + 14] << 8) | b[s + 15];
         n = 16;
+        place = b[s + 1];
         break;
       case LinkType.LINUX_SLL2:
         if (len < 20) return decodeFrame(frame);
         type = (b[s + 0] << 8) | b[s + 1];
         n = 20;
+        place = view.getInt32(s + 4) ^ (b[s + 10] << 28);
         break;
       default:
         return decodeFrame(frame);
@@ -131,6 +136,7 @@ export class Decoder {
     } else {
       return decodeFrame(frame);
     }
+    if (place !== 0) key ^= Math.imul(place, 0x2c1b3c6d);
     // Two ways per set: senders whose keys land in one slot no longer evict each other every time.
     const first = (Math.imul(key, 0x9e3779b1) >>> (32 - SLOT_BITS)) & ~1;
     const meta = len | (frame.linkType << 8);

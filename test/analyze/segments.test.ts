@@ -150,3 +150,40 @@ describe('version-mismatch', () => {
     expect(d.causes.map((c) => c.id)).not.toContain('host-discards-adverts');
   });
 });
+
+describe('the lab recordings of issue 16', () => {
+  const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
+
+  async function analyse(name: string): Promise<{ alerts: Alert[]; p: Pipeline }> {
+    const { readCapture } = await import('../../src/capture/file.js');
+    const alerts: Alert[] = [];
+    const p = new Pipeline({}, null, (a) => alerts.push({ ...a }));
+    await readCapture(LAB + name, (f) => p.frame(f));
+    p.analyzer.finish();
+    return { alerts, p };
+  }
+
+  it('trunk-two-vlans: two virtual routers, one master change, in VLAN 20 only', async () => {
+    const { alerts, p } = await analyse('trunk-two-vlans.pcap');
+    const snap = p.analyzer.snapshot();
+    expect(snap.vrids.map((v) => [v.segment, v.routers.length, v.masterChangeCount])).toEqual([['vlan 10', 1, 0], ['vlan 20', 2, 1]]);
+    expect(alerts.filter((a) => a.kind === 'master-change').map((a) => a.segment)).toEqual(['vlan 20']);
+  });
+
+  it('any-bridge-host: each advert three times, counted once; the bridge ports and br0 are one segment', async () => {
+    const { alerts, p } = await analyse('any-bridge-host.pcap');
+    const truth = JSON.parse((await import('node:fs')).readFileSync(LAB + 'any-bridge-host.truth.json', 'utf8'));
+    const snap = p.analyzer.snapshot();
+    expect(snap.vrids.map((v) => v.segment)).toEqual([null]);
+    const adverts = Object.fromEntries(snap.vrids[0].routers.map((r) => [r.src, [r.adverts, r.copies]]));
+    expect(adverts).toEqual({ '10.77.0.11': [truth.facts.advertsSent.n1, 2 * truth.facts.advertsSent.n1], '10.77.0.12': [truth.facts.advertsSent.n2, 2 * truth.facts.advertsSent.n2] });
+    expect(alerts.filter((a) => a.kind === 'master-resigned')).toHaveLength(1);
+    expect(snap.segmentMerges).toHaveLength(2);
+  });
+
+  it('version-mismatch: named, and the first cause --explain gives', async () => {
+    const { alerts, p } = await analyse('version-mismatch.pcap');
+    expect(alerts.find((a) => a.kind === 'version-mismatch')?.sources).toEqual(['10.77.0.11', '10.77.0.12']);
+    expect(diagnose(p.analyzer.snapshot())[0].causes[0].id).toBe('version-mismatch');
+  });
+});
