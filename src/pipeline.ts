@@ -3,6 +3,7 @@
 import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
+import { readCapture } from './capture/file.js';
 import type { Frame } from './capture/types.js';
 import { Decoder } from './decode/repeat.js';
 import type { Packet } from './decode/types.js';
@@ -50,12 +51,14 @@ export class Pipeline {
 
   /**
    * `out` receives packet lines, alerts and the summary; `onAlert` (the dashboard) sees every alert too.
-   * With no `out`, nothing is printed.
+   * With no `out`, nothing is printed. `packetHook` (the HTML report) sees every selected packet
+   * right after the analyzer did; the decoder may reuse the object, so it copies what it keeps.
    */
   constructor(
     private readonly o: RunOptions,
     out: Output | null,
     private readonly alertHook?: (a: Alert) => void,
+    private readonly packetHook?: (pkt: Packet) => void,
   ) {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
@@ -73,6 +76,7 @@ export class Pipeline {
     }
     this.analyzer.ingest(pkt);
     if (pkt.kind === 'other') return;
+    this.packetHook?.(pkt);
     const out = this.out;
     if (out && !this.o.quiet) {
       if (this.o.json) writePacketJson(out, pkt);
@@ -126,3 +130,12 @@ export class Pipeline {
   }
 }
 
+
+/** Feeds one capture file through the pipeline until the file ends or the pipeline is done. */
+export async function readInto(pipeline: Pipeline, file: string): Promise<void> {
+  // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record).
+  await readCapture(file, (f) => {
+    pipeline.frame(f);
+    return !pipeline.done;
+  }, { reuseFrame: true });
+}
