@@ -58,7 +58,9 @@ td.msg{min-width:16em}table.alerts td:not(.msg){white-space:nowrap}tr.cleared td
 .tip{position:fixed;z-index:3;max-width:min(420px,90vw);padding:6px 8px;border-radius:6px;background:var(--fg);color:var(--bg);font-size:12px;pointer-events:none;white-space:pre-line}
 a{color:var(--info)}
 :focus-visible{outline:3px solid var(--focus);outline-offset:1px}
-@media (max-width:600px){header,main{padding:0 8px}.toolbar{padding:6px 8px}.toolbar .hint{display:none}}
+@media (max-width:600px){header,main{padding:0 8px}.toolbar{padding:6px 8px}.toolbar .hint{display:none}
+table,tbody,tr{display:block}thead{display:none}tr{padding:4px 0;border-bottom:1px solid var(--line)}
+td{display:inline-block;border:none;padding:0 8px 0 0}td.msg{display:block;min-width:0}table.alerts td:not(.msg){white-space:normal}}
 @media print{.toolbar,.tip,.filters{display:none}body{font-size:11px}details.vr{break-inside:avoid}
 *{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 `;
@@ -147,7 +149,7 @@ function render(chart) {
   v.routers.forEach(function (r, i) {
     rowY.push(y);
     el('rect', { x: LW, y: y, width: PW, height: RH - 4, 'class': 'lane' }, svg);
-    label(r.src + ' p' + r.priority, y + 11, 'r' + (i % 8) + '-text');
+    titled(label(narrow ? r.src : r.src + ' p' + r.priority, y + 11, ''), r.src + ' priority ' + r.priority + (r.mac ? ' ' + r.mac : ''));
     y += RH;
   });
   var mBottom = y;
