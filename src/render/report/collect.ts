@@ -280,8 +280,11 @@ export class ReportCollector {
     const rel = (ts: number) => Math.round(ts * 1000 - baseMs);
     const lastMs = capture.lastTs !== null && Number.isFinite(capture.lastTs) ? rel(capture.lastTs) : 0;
     const vrids = snap.vrids.map((v) => this.vridReport(v, diagnoses, rel));
-    // Troubled first (critical before warning), then by family and VRID.
-    const weight = (v: ReportVrid) => (v.troubled ? (v.state === 'warning' ? 1 : 2) : 0);
+    // Troubled first: a bad state at the end, then the worst alert raised, then by family and VRID.
+    const rank = { critical: 3, warning: 2, info: 1 } as const;
+    const weight = (v: ReportVrid) =>
+      (v.state === 'ok' || v.state === 'warning' ? 0 : 10) + (v.state === 'warning' ? 4 : 0) +
+      Math.max(0, ...v.alerts.map((i) => rank[this.alerts[i].severity]));
     vrids.sort((a, b) => weight(b) - weight(a) || a.family.localeCompare(b.family) || a.vrid - b.vrid);
     return {
       capture,

@@ -73,6 +73,11 @@ function diagnosisHtml(d: Diagnosis | null): string {
     `</div>`;
 }
 
+const LEGEND = `<p class="legend muted"><span class="key bar"></span>master spell (colour per router) ` +
+  `<span class="key contender"></span>also advertising as master (split brain) <span class="key missed"></span>missed adverts ` +
+  `<span class="key gap"></span>takeover gap <span class="key garp"></span>gratuitous ARP / NA ` +
+  `<span class="key other"></span>claim by a MAC of no router, or a VMAC they share</p>`;
+
 function vridPanel(data: ReportData, v: ReportVrid, open: boolean): string {
   const master = v.routers.find((r) => r.role === 'master');
   const counts = { critical: 0, warning: 0, info: 0 };
@@ -94,7 +99,7 @@ function vridPanel(data: ReportData, v: ReportVrid, open: boolean): string {
     `${v.masterDownOf ? ` (as ${escapeHtml(v.masterDownOf)} computes it)` : ''}</p>`;
   return `<details class="vr" id="vr-${v.key}" data-key="${v.key}" data-state="${v.state}"${open ? ' open' : ''}>` +
     summary +
-    `<div class="chart" data-key="${v.key}" aria-label="timeline of VRID ${v.vrid}"></div>` +
+    `<div class="chart" data-key="${v.key}" aria-label="timeline of VRID ${v.vrid}"></div>` + LEGEND +
     notes.map((n) => `<p class="note">${n}</p>`).join('') +
     timers + routersTable(v) + diagnosisHtml(v.diagnosis) + `</details>`;
 }

@@ -53,6 +53,10 @@ th{white-space:nowrap}th,td{text-align:left;padding:3px 8px;border-bottom:1px so
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
 td.msg{min-width:16em}table.alerts td:not(.msg){white-space:nowrap}tr.cleared td{color:var(--muted)}
 .diagnosis ul,.diagnosis ol{margin:2px 0 6px;padding-left:22px}.fix,.cannot{margin:2px 0;color:var(--muted)}
+.legend{font-size:12px;margin:2px 0 6px}.key{display:inline-block;width:14px;height:9px;margin:0 4px 0 10px;vertical-align:baseline;border-radius:2px}
+.key.bar{background:var(--r0)}.key.contender{border:1px dashed var(--r1);background:color-mix(in srgb,var(--r1) 45%,transparent)}
+.key.missed{background:repeating-linear-gradient(45deg,var(--crit) 0 2px,transparent 2px 5px);opacity:.6}
+.key.gap{border:1px dashed var(--crit);background:color-mix(in srgb,var(--crit) 14%,transparent)}.key.garp{width:2px;background:var(--fg)}.key.other{background:var(--other)}
 .note{color:var(--warn)}.timers{margin:4px 0}
 .filters label{margin-right:12px}
 .tip{position:fixed;z-index:3;max-width:min(420px,90vw);padding:6px 8px;border-radius:6px;background:var(--fg);color:var(--bg);font-size:12px;pointer-events:none;white-space:pre-line}
@@ -387,6 +391,7 @@ var lastW = 0;
 window.addEventListener('resize', function () { if (window.innerWidth !== lastW) { lastW = window.innerWidth; schedule(); } });
 lastW = window.innerWidth;
 renderAll();
+if (window.performance && performance.mark) performance.mark('report-drawn');
 document.documentElement.setAttribute('data-rendered', '1');
 })();
 `;
