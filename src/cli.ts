@@ -159,6 +159,7 @@ export function buildProgram(): Command {
     .option('-Z, --user <name>', 'user to drop root privileges to once the interface and -w file are open', 'nobody')
     .option('--no-drop-privileges', 'keep running as root')
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 32)', parsePositive)
+    .option('--listen <addr>', 'also serve the HTML report at / on HOST:PORT (or PORT on 127.0.0.1), updated every second')
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], opts: Record<string, unknown>) => {
       const o = runOptions(opts);
@@ -176,6 +177,7 @@ export function buildProgram(): Command {
         mono: !!opts.mono || opts.color === false,
         user: opts.dropPrivileges === false ? null : (opts.user as string),
         bufferBytes: opts.bufferSize === undefined ? undefined : Math.round((opts.bufferSize as number) * 1024 * 1024),
+        listen: opts.listen as string | undefined,
       });
       process.exit(code);
     });

@@ -136,7 +136,17 @@ function factsHtml(data: ReportData): string {
     `</dl>`;
 }
 
-export function reportHtml(data: ReportData): string {
+export interface PageOptions {
+  /** Served by `live --listen`: the page fetches itself again every second. */
+  live?: boolean;
+}
+
+/** Same-origin fetches only for the live page; the file version may load nothing at all. */
+export function contentSecurityPolicy(live: boolean): string {
+  return `default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:${live ? "; connect-src 'self'" : ''}`;
+}
+
+export function reportHtml(data: ReportData, options: PageOptions = {}): string {
   const openAll = data.vrids.length <= OPEN_ALL_UP_TO;
   let troubledOpen = 0;
   const panels = data.vrids.map((v) => {
@@ -144,14 +154,14 @@ export function reportHtml(data: ReportData): string {
     return vridPanel(data, v, open);
   });
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="en"${options.live ? ' data-live="1"' : ''}><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(!!options.live)}">
 <meta name="color-scheme" content="light dark">
-<title>vrrpscope report</title>
+<title>vrrpscope ${options.live ? 'live' : 'report'}</title>
 <style>${PAGE_CSS}</style></head>
 <body>
-<header><h1>vrrpscope report</h1>${factsHtml(data)}</header>
+<header><h1>vrrpscope ${options.live ? 'live <span class="badge ok">updating every second</span>' : 'report'}</h1>${factsHtml(data)}</header>
 <nav class="toolbar" aria-label="time axis">
 <button type="button" data-zoom="in" title="zoom in (+)">+</button><button type="button" data-zoom="out" title="zoom out (-)">&minus;</button>
 <button type="button" data-zoom="reset" title="whole capture (0)">all</button>

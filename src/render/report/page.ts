@@ -321,28 +321,29 @@ document.querySelectorAll('.toolbar button').forEach(function (b) {
     if (z === 'in') zoom(0.5); else if (z === 'out') zoom(2); else setView(full[0], full[1]);
   });
 });
-document.querySelectorAll('.chart').forEach(function (chart) {
-  chart.addEventListener('wheel', function (e) {
-    if (!e.ctrlKey && !e.shiftKey && Math.abs(e.deltaX) > Math.abs(e.deltaY)) { e.preventDefault(); pan(e.deltaX / 800); return; }
-    if (!(e.ctrlKey || e.altKey || e.metaKey) && (view[1] - view[0]) >= (full[1] - full[0]) && e.deltaY > 0) return;
-    e.preventDefault();
-    zoom(e.deltaY < 0 ? 0.8 : 1.25, timeAt(chart, e.clientX));
-  }, { passive: false });
-  var drag = null;
-  chart.addEventListener('pointerdown', function (e) {
-    if (e.button !== 0) return;
-    drag = { x: e.clientX, view: view.slice() };
-  });
-  window.addEventListener('pointermove', function (e) {
-    if (!drag) return;
-    var svg = chart.querySelector('svg');
-    if (!svg) return;
-    var pw = Number(svg.getAttribute('data-plot-width'));
-    var dt = (e.clientX - drag.x) / pw * (drag.view[1] - drag.view[0]);
-    if (Math.abs(e.clientX - drag.x) > 3) setView(drag.view[0] - dt, drag.view[1] - dt);
-  });
-  window.addEventListener('pointerup', function () { drag = null; });
+// Delegated from the document: a live page replaces its panels every second.
+function chartOf(e) { return e.target && e.target.closest ? e.target.closest('.chart') : null; }
+document.addEventListener('wheel', function (e) {
+  var chart = chartOf(e);
+  if (!chart) return;
+  if (!e.ctrlKey && !e.shiftKey && Math.abs(e.deltaX) > Math.abs(e.deltaY)) { e.preventDefault(); pan(e.deltaX / 800); return; }
+  if (!(e.ctrlKey || e.altKey || e.metaKey) && (view[1] - view[0]) >= (full[1] - full[0]) && e.deltaY > 0) return;
+  e.preventDefault();
+  zoom(e.deltaY < 0 ? 0.8 : 1.25, timeAt(chart, e.clientX));
+}, { passive: false });
+var drag = null;
+document.addEventListener('pointerdown', function (e) {
+  var chart = chartOf(e);
+  if (!chart || e.button !== 0) return;
+  var svg = chart.querySelector('svg');
+  if (svg) drag = { x: e.clientX, view: view.slice(), pw: Number(svg.getAttribute('data-plot-width')) };
 });
+window.addEventListener('pointermove', function (e) {
+  if (!drag) return;
+  var dt = (e.clientX - drag.x) / drag.pw * (drag.view[1] - drag.view[0]);
+  if (Math.abs(e.clientX - drag.x) > 3) setView(drag.view[0] - dt, drag.view[1] - dt);
+});
+window.addEventListener('pointerup', function () { drag = null; });
 document.addEventListener('keydown', function (e) {
   var tag = e.target && e.target.tagName;
   if (tag === 'INPUT' || tag === 'TEXTAREA' || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -354,9 +355,11 @@ document.addEventListener('keydown', function (e) {
   else return;
   e.preventDefault();
 });
-document.querySelectorAll('details.vr').forEach(function (d) {
-  d.addEventListener('toggle', function () { if (d.open) render(d.querySelector('.chart')); });
-});
+// toggle does not bubble: listen in the capture phase.
+document.addEventListener('toggle', function (e) {
+  var d = e.target;
+  if (d && d.matches && d.matches('details.vr') && d.open) render(d.querySelector('.chart'));
+}, true);
 
 // Tooltip for mouse and keyboard alike: SVG titles show on hover only.
 function showTip(target, x, y) {
@@ -379,13 +382,45 @@ document.addEventListener('focusin', function (e) {
 document.addEventListener('focusout', hideTip);
 
 // Alert table: filter by severity.
-document.querySelectorAll('.sev-filter').forEach(function (box) {
-  box.addEventListener('change', function () {
-    var on = {};
-    document.querySelectorAll('.sev-filter').forEach(function (b) { on[b.value] = b.checked; });
-    document.querySelectorAll('table.alerts tbody tr').forEach(function (tr) { tr.hidden = !on[tr.getAttribute('data-severity')]; });
-  });
-});
+function applyFilter() {
+  var on = {};
+  document.querySelectorAll('.sev-filter').forEach(function (b) { on[b.value] = b.checked; });
+  document.querySelectorAll('table.alerts tbody tr').forEach(function (tr) { tr.hidden = !on[tr.getAttribute('data-severity')]; });
+}
+document.addEventListener('change', function (e) { if (e.target && e.target.classList && e.target.classList.contains('sev-filter')) applyFilter(); });
+
+// Live (served by vrrpscope live --listen): fetch the page again every second and swap in its
+// facts, panels and alerts, keeping which panels are open, the severity filter and the zoom.
+function refresh() {
+  fetch(location.pathname, { cache: 'no-store' }).then(function (r) { return r.text(); }).then(function (text) {
+    var doc = new DOMParser().parseFromString(text, 'text/html');
+    var blob = doc.getElementById('report-data');
+    if (!blob) return;
+    var atEnd = view[1] >= full[1] - 1, wasFull = view[0] <= full[0] && atEnd;
+    var open = {};
+    document.querySelectorAll('details.vr').forEach(function (d) { open[d.id] = d.open; });
+    var sev = {};
+    document.querySelectorAll('.sev-filter').forEach(function (b) { sev[b.value] = b.checked; });
+    data = JSON.parse(blob.textContent);
+    byKey = {};
+    data.vrids.forEach(function (v) { byKey[v.key] = v; });
+    full = [0, Math.max(1, data.spanMs)];
+    ['.facts', '#vrids', '#alerts'].forEach(function (sel) {
+      var now = document.querySelector(sel), next = doc.querySelector(sel);
+      if (now && next) now.replaceWith(document.adoptNode(next));
+    });
+    document.querySelectorAll('details.vr').forEach(function (d) { if (open[d.id] !== undefined) d.open = open[d.id]; });
+    document.querySelectorAll('.sev-filter').forEach(function (b) { if (sev[b.value] !== undefined) b.checked = sev[b.value]; });
+    applyFilter();
+    // Following the capture's end unless the reader zoomed into the past.
+    if (wasFull) view = [full[0], full[1]];
+    else if (atEnd) { var w = view[1] - view[0]; view = [full[1] - w, full[1]]; }
+    renderAll();
+    document.documentElement.setAttribute('data-refreshed', String(Number(document.documentElement.getAttribute('data-refreshed') || 0) + 1));
+  }).catch(function () { /* the capture stopped: keep the last picture */ });
+}
+if (document.documentElement.getAttribute('data-live') === '1') setInterval(refresh, 1000);
+
 window.addEventListener('beforeprint', function () { document.querySelectorAll('details.vr').forEach(function (d) { d.open = true; }); renderAll(); });
 var lastW = 0;
 window.addEventListener('resize', function () { if (window.innerWidth !== lastW) { lastW = window.innerWidth; schedule(); } });
