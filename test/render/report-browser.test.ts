@@ -220,6 +220,17 @@ describe.skipIf(missing)('HTML report in headless Chromium', () => {
     await page.close();
   }, 30_000);
 
+  it('a capture with timestamps beyond what a Date holds still draws, with times from the start', async () => {
+    const file = await writeReport([path.join(ROOT, 'test', 'regressions', 'explain-huge-timestamp.pcapng')], path.join(dir, 'huge.html'));
+    const { page, watch } = await open(browser, file, 1280);
+    const text = await page.evaluate(() => document.querySelector('.toolbar .view')!.textContent + document.querySelector('.chart svg')!.textContent);
+    expect(text).not.toContain('NaN');
+    expect(text).toContain('+0.000 s');
+    expect(await page.locator('.chart rect.spell').count()).toBe(2);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
   it('filters the alert table by severity', async () => {
     const file = await writeReport([path.join(LAB, 'failover-crash.pcap')], path.join(dir, 'filter.html'));
     const { page } = await open(browser, file, 1280);

@@ -90,6 +90,8 @@ function titled(e, text) { var t = document.createElementNS(NS, 'title'); t.text
 function pad(n, w) { var s = String(n); while (s.length < w) s = '0' + s; return s; }
 function clock(ms, fine) {
   var d = new Date(data.baseMs + ms);
+  // Beyond what a Date holds (a corrupt or far-future capture): seconds from the start instead.
+  if (isNaN(d.getTime())) return '+' + (ms / 1000).toFixed(fine ? 3 : 0) + ' s';
   var s = pad(d.getUTCHours(), 2) + ':' + pad(d.getUTCMinutes(), 2) + ':' + pad(d.getUTCSeconds(), 2);
   return fine ? s + '.' + pad(d.getUTCMilliseconds(), 3) : s;
 }
@@ -122,11 +124,11 @@ function render(chart) {
   var clipId = 'clip-' + v.key;
   var y = 0;
   function laneTitle(text, yy) { var t = el('text', { x: 0, y: yy, 'class': 'lanetitle' }, svg); t.textContent = text; return t; }
-  function label(text, yy, cls) {
+  function label(text, yy, cls, full) {
     var t = el('text', { x: 4, y: yy, 'class': cls }, svg);
     var max = narrow ? 13 : 24;
     t.textContent = text.length > max ? text.slice(0, max - 1) + '\u2026' : text;
-    if (text.length > max) titled(t, text);
+    if (full || text.length > max) titled(t, full || text);
     return t;
   }
 
@@ -153,7 +155,7 @@ function render(chart) {
   v.routers.forEach(function (r, i) {
     rowY.push(y);
     el('rect', { x: LW, y: y, width: PW, height: RH - 4, 'class': 'lane' }, svg);
-    titled(label(narrow ? r.src : r.src + ' p' + r.priority, y + 11, ''), r.src + ' priority ' + r.priority + (r.mac ? ' ' + r.mac : ''));
+    label(narrow ? r.src : r.src + ' p' + r.priority, y + 11, '', r.src + ' priority ' + r.priority + (r.mac ? ' ' + r.mac : ''));
     y += RH;
   });
   var mBottom = y;
