@@ -10,8 +10,8 @@
 // A finding is any of: an exception (decoders promise never to throw; the reader may only throw
 // CaptureError), a frame that takes too long, analyzer state past its documented bounds, heap
 // growth across epochs, a text line with a raw control or non-ASCII character, a JSON line that
-// does not parse or carries a raw C0/C1 control, or a reader whose result depends on how the
-// input was chunked. Findings are saved as tiny .pcap files under --out for regression tests.
+// does not parse or carries a raw C0/C1 control, an HTML report with a script, comment or element
+// that came from the wire, or a reader whose result depends on how the input was chunked. Findings are saved as tiny .pcap files under --out for regression tests.
 //
 // Deterministic for a given --seed (except for time-bounded runs, which stop wherever the clock
 // says): a finding prints the seed and the iteration that reproduces it.
