@@ -185,7 +185,7 @@ export function buildProgram(): Command {
   program
     .command('report')
     .argument('<files...>', 'pcap or pcapng files, read one after another as one capture (give them in time order)')
-    .description('analyse capture files and write one self-contained HTML report: mastership, advert intervals, VIP claims and alerts on a shared time axis')
+    .description('write one self-contained HTML timeline of capture files: mastership, advert intervals, VIP claims, alerts')
     .requiredOption('-o, --output <file>', 'HTML file to write')
     .option('--vrid <list>', 'only these VRIDs, e.g. 51,52 or 1-20', parseVrids)
     .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')

@@ -105,6 +105,9 @@ interface WireVr {
   family: Family;
   vrid: number;
   series: Map<string, IntervalSeries>;
+  /** The router that advertised last: nearly always the one advertising now (one lookup saved per advert). */
+  lastSrc: string;
+  lastSeries: IntervalSeries | null;
 }
 
 export interface ReportAlert {
@@ -188,7 +191,8 @@ const slot = (family: Family, vrid: number) => (family === 'ipv6' ? 256 : 0) + v
 /** The report's sink: give it every selected packet and every alert of one pipeline run. */
 export class ReportCollector {
   private baseMs = NaN;
-  private readonly vrs = new Map<number, WireVr>();
+  /** By slot: IPv4 VRIDs 0-255, IPv6 256-511. */
+  private readonly vrs: (WireVr | undefined)[] = new Array(512).fill(undefined);
   private readonly claims = new Map<string, ClaimTrack>();
   private readonly macs: string[] = [];
   private readonly macIndex = new Map<string, number>();
@@ -204,12 +208,18 @@ export class ReportCollector {
     if (Number.isNaN(this.baseMs)) this.baseMs = Math.floor(ts * 1000);
     switch (pkt.kind) {
       case 'vrrp': {
-        const family = pkt.ip.family;
-        const s = slot(family, pkt.vrid);
-        let vr = this.vrs.get(s);
-        if (!vr) this.vrs.set(s, (vr = { family, vrid: pkt.vrid, series: new Map() }));
-        let series = vr.series.get(pkt.ip.src);
-        if (!series) vr.series.set(pkt.ip.src, (series = new IntervalSeries()));
+        const ip = pkt.ip;
+        const s = slot(ip.family, pkt.vrid);
+        let vr = this.vrs[s];
+        if (vr === undefined) this.vrs[s] = vr = { family: ip.family, vrid: pkt.vrid, series: new Map(), lastSrc: '', lastSeries: null };
+        const src = ip.src;
+        let series = vr.lastSeries;
+        if (series === null || vr.lastSrc !== src) {
+          let found = vr.series.get(src);
+          if (found === undefined) vr.series.set(src, (found = new IntervalSeries()));
+          vr.lastSrc = src;
+          vr.lastSeries = series = found;
+        }
         series.advert(ts, this.baseMs);
         break;
       }
@@ -313,7 +323,7 @@ export class ReportCollector {
       addrs: r.addrs.slice(),
     }));
     const index = new Map(routers.map((r, i) => [r.src, i]));
-    const wire = this.vrs.get(slot(v.family, v.vrid));
+    const wire = this.vrs[slot(v.family, v.vrid)];
     const intervals = routers.map((r) => wire?.series.get(r.src)?.buckets ?? []);
 
     const alerts: number[] = [];
