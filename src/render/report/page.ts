@@ -30,7 +30,7 @@ details.vr>*:not(summary){margin-left:10px;margin-right:10px}
 .sev-critical{color:var(--crit)}.sev-warning{color:var(--warn)}.sev-info{color:var(--info)}
 .chart{margin-top:8px;user-select:none;touch-action:pan-y}
 .chart svg{display:block;width:100%;overflow:visible}
-.chart text{fill:var(--fg);font-size:11px}.chart text.muted{fill:var(--muted)}
+.chart text{fill:var(--fg);font-size:11px}.chart text.muted{fill:var(--muted)}.chart text.sev-critical{fill:var(--crit)}
 .chart .grid{stroke:var(--grid)}.chart .lane{fill:var(--panel)}
 .chart [tabindex]:focus{outline:none;stroke:var(--focus);stroke-width:3px}
 .chart [tabindex]{cursor:help}
@@ -183,6 +183,10 @@ function render(chart) {
     titled(el('rect', { x: x0, y: mTop + 14, width: Math.max(2, x1 - x0), height: mBottom - mTop - 14 - 4, 'class': 'gap',
       'data-ts-ms': data.baseMs + c.t, tabindex: 0 }, plot),
       'takeover at ' + clock(c.t, true) + ': ' + (c.from || '-') + ' \u2192 ' + c.to + '\ngap ' + dur(c.gapMs) + ', ' + c.reason);
+    if (x1 - x0 > 44 && x1 > LW && x0 < W - R) {
+      var gl = el('text', { x: (Math.max(x0, LW) + Math.min(x1, W - R)) / 2, y: mTop + 11, 'text-anchor': 'middle', 'class': 'reflabel sev-critical' }, plot);
+      gl.textContent = 'gap ' + dur(c.gapMs);
+    }
   });
   v.spells.forEach(function (s, n) {
     var r = v.routers[s[0]];
