@@ -10,8 +10,8 @@
 // A finding is any of: an exception (decoders promise never to throw; the reader may only throw
 // CaptureError), a frame that takes too long, analyzer state past its documented bounds, heap
 // growth across epochs, a text line with a raw control or non-ASCII character, a JSON line that
-// does not parse or carries a raw C0/C1 control, or a reader whose result depends on how the
-// input was chunked. Findings are saved as tiny .pcap files under --out for regression tests.
+// does not parse or carries a raw C0/C1 control, an HTML report with a script, comment or element
+// that came from the wire, or a reader whose result depends on how the input was chunked. Findings are saved as tiny .pcap files under --out for regression tests.
 //
 // Deterministic for a given --seed (except for time-bounded runs, which stop wherever the clock
 // says): a finding prints the seed and the iteration that reproduces it.
@@ -31,6 +31,9 @@ import { alertRecord, packetJsonLine, packetRecord, summaryRecord, toJsonLine } 
 import { alertLine, packetLine } from '../src/render/line.js';
 import { Output } from '../src/render/output.js';
 import { summaryText } from '../src/render/summary.js';
+import { diagnose } from '../src/analyze/diagnose.js';
+import { ReportCollector } from '../src/render/report/collect.js';
+import { reportHtml } from '../src/render/report/html.js';
 import { Pipeline, type RunOptions } from '../src/pipeline.js';
 import { PcapngSection, pcapFile } from '../test/support/capfile.js';
 import { prng } from '../test/support/prng.js';
@@ -482,6 +485,15 @@ function checkText(s: string, where: string): void {
   }
 }
 
+/** The report's own two scripts and nothing else: wire text never opens or closes markup that runs. */
+function checkHtml(html: string): void {
+  const opened = html.match(/<script/gi)?.length ?? 0;
+  const closed = html.match(/<\/script/gi)?.length ?? 0;
+  if (opened !== 2 || closed !== 2 || html.includes('<!--') || /<(img|iframe|svg|object|embed)\b/i.test(html)) {
+    report('html-breakout', `reportHtml: ${opened} <script, ${closed} </script, or a comment or element from the wire`, 'reportHtml', saveContext);
+  }
+}
+
 function checkJson(s: string, where: string): void {
   if (UNSAFE_JSON.test(s)) {
     const c = s.charCodeAt(s.search(UNSAFE_JSON));
@@ -580,6 +592,8 @@ const OPTION_SETS: RunOptions[] = [
 ];
 
 let pipeline: Pipeline;
+/** The HTML report's sink on the same run. */
+let collector: ReportCollector;
 let longestAlert = 0;
 let out: CheckingOutput;
 let epochFrames = 0;
@@ -597,7 +611,10 @@ function newEpoch(): void {
     // The pipeline renders alerts in its own mode; render the other one here.
     if (o.json) checkText(alertLine(a, MONO), 'alertLine');
     else checkJson(toJsonLine(alertRecord(a)), 'alertRecord');
-  });
+    collector.alert(a);
+  }, (pkt) => collector.packet(pkt));
+  const p = pipeline;
+  collector = new ReportCollector((addr) => p.analyzer.claimedBy(addr));
   epochFrames = 0;
   currentFrames = [];
   clock = 1_700_000_000 + rnd(1e8);
@@ -711,6 +728,9 @@ function summarizeOnce(final: boolean): void {
   const totals = { frames: p.frames };
   checkText(summaryText(snap, totals, p.firstTs, MONO).replace(/\n/g, ''), 'summaryText');
   checkJson(toJsonLine(summaryRecord(snap, totals, p.firstTs)), 'summaryRecord');
+  if (final) checkHtml(reportHtml(collector.build(snap, diagnose(snap), {
+    files: ['fuzz'], frames: p.frames, firstTs: p.firstTs, lastTs: Number.isFinite(snap.ts) ? snap.ts : null,
+  })));
   checkBounds(stateSizes(p));
 }
 

@@ -2,19 +2,20 @@
 // Wiring only: capture -> decode -> analyze -> render. No protocol logic lives here.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Severity } from './analyze/alerts.js';
-import { readCapture } from './capture/file.js';
 import { CaptureError } from './capture/types.js';
 import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
-import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
+import { EXIT, Pipeline, readInto, type RunOptions } from './pipeline.js';
 import { parseSpeed } from './replay.js';
 
 // live.js and tui.js (libpcap binding, reblessed) load only for the commands that use them, so
 // `read` does not pay for them at start-up.
 type LiveModule = typeof import('./live.js');
 type TuiModule = typeof import('./tui.js');
+type ReportModule = typeof import('./report.js');
 const liveModule = (): Promise<LiveModule> => import('./live.js');
+const reportModule = (): Promise<ReportModule> => import('./report.js');
 const tuiModule = (): Promise<TuiModule> => import('./tui.js');
 
 function fail(message: string): never {
@@ -70,11 +71,7 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
   const pipeline = new Pipeline(o, out);
   let error: CaptureError | null = null;
   try {
-    // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record).
-    await readCapture(file, (f) => {
-      pipeline.frame(f);
-      return !pipeline.done;
-    }, { reuseFrame: true });
+    await readInto(pipeline, file);
   } catch (err) {
     error = asInputError(err, file);
   }
@@ -162,6 +159,7 @@ export function buildProgram(): Command {
     .option('-Z, --user <name>', 'user to drop root privileges to once the interface and -w file are open', 'nobody')
     .option('--no-drop-privileges', 'keep running as root')
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 32)', parsePositive)
+    .option('--listen <addr>', 'also serve the HTML report at / on HOST:PORT (or PORT on 127.0.0.1), updated every second')
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], opts: Record<string, unknown>) => {
       const o = runOptions(opts);
@@ -179,8 +177,38 @@ export function buildProgram(): Command {
         mono: !!opts.mono || opts.color === false,
         user: opts.dropPrivileges === false ? null : (opts.user as string),
         bufferBytes: opts.bufferSize === undefined ? undefined : Math.round((opts.bufferSize as number) * 1024 * 1024),
+        listen: opts.listen as string | undefined,
       });
       process.exit(code);
+    });
+
+  program
+    .command('report')
+    .argument('<files...>', 'pcap or pcapng files, read one after another as one capture (give them in time order)')
+    .description('write one self-contained HTML timeline of capture files: mastership, advert intervals, VIP claims, alerts')
+    .requiredOption('-o, --output <file>', 'HTML file to write')
+    .option('--vrid <list>', 'only these VRIDs, e.g. 51,52 or 1-20', parseVrids)
+    .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert at or above this severity is raised').choices(['critical', 'warning', 'info']))
+    .option('--local-addr <addrs>', 'addresses of the host the capture was taken on (comma-separated), for the diagnosis')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      const { runReport } = await reportModule();
+      const o = {
+        vrid: opts.vrid as Set<number> | undefined,
+        authPass: opts.authPass as string | undefined,
+        failOn: opts.failOn as Severity | undefined,
+        localAddrs: typeof opts.localAddr === 'string' ? opts.localAddr.split(',').map((a) => a.trim()).filter(Boolean) : undefined,
+        output: opts.output as string,
+      };
+      let result;
+      try {
+        result = await runReport(files, o, asInputError);
+      } catch (err) {
+        fail(asInputError(err, o.output).message);
+      }
+      if (result.error) process.stderr.write(`vrrpscope: ${escapeControls(result.error.message)}\n`);
+      process.exitCode = result.code;
     });
 
   program

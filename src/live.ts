@@ -9,6 +9,7 @@ import { PcapWriter } from './capture/writer.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
+import { LiveReport } from './report.js';
 import { startLiveTui, terminalProblem } from './tui.js';
 
 export interface LiveRunOptions extends RunOptions {
@@ -23,6 +24,8 @@ export interface LiveRunOptions extends RunOptions {
   /** Drop root to this user once the interface and the -w file are open; null keeps root. */
   user: string | null;
   bufferBytes?: number;
+  /** Serve the HTML report at / on this address (HOST:PORT or PORT), rebuilt on every request. */
+  listen?: string;
 }
 
 /** The analyzer's clock advances every 100 ms while live, so missed-advert fires on time. */
@@ -32,9 +35,21 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   const localAddrs = interfaceAddresses(o.iface);
   // With extra filter words, ARP / IGMP / ICMP may be filtered away: absence is then no evidence.
   const out = o.tui ? null : new Output(1);
-  const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out);
+  const report = o.listen ? new LiveReport({ ...o, localAddrs }) : null;
+  const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out, report?.alert, report?.packet);
   let writer: PcapWriter | null = null;
   let capture: LiveCapture;
+  if (report) {
+    report.attach(pipeline);
+    // Bound before the capture opens: what follows up to the privilege drop stays synchronous.
+    try {
+      const url = await report.listen(o.listen!, () => capture?.stats() ?? {});
+      process.stderr.write(`vrrpscope: report at ${escapeControls(url)}\n`);
+    } catch (err) {
+      process.stderr.write(`vrrpscope: --listen ${escapeControls(o.listen!)}: ${escapeControls((err as Error).message)}\n`);
+      return EXIT.ERROR;
+    }
+  }
   const onFrame = (f: Frame): void => {
     writer?.write(f);
     pipeline.frame(f);
@@ -43,6 +58,7 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   try {
     capture = openLive({ iface: o.iface, filter: o.filterWords, promisc: o.promisc, bufferSize: o.bufferBytes, onFrame });
   } catch (err) {
+    report?.close();
     return failLine(err);
   }
   try {
@@ -56,6 +72,7 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     }
   } catch (err) {
     capture.close();
+    report?.close();
     return failLine(err);
   }
 
@@ -82,6 +99,7 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     if (timer) clearTimeout(timer);
     capture.close();
     writer?.close();
+    report?.close();
     if (tui) tui.close();
     else pipeline.finish(stats());
     if (endError) process.stderr.write(`vrrpscope: ${escapeControls(endError)}\n`);

@@ -3,9 +3,10 @@
 import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
+import { readCapture } from './capture/file.js';
 import type { Frame } from './frame.js';
 import { Decoder } from './decode/decoder.js';
-import type { Packet } from './decode/types.js';
+import type { Decoded, Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
 import type { CaptureTotals } from './capture/types.js';
 import { alertRecord, summaryRecord, toJsonLine, writePacketJson } from './render/json.js';
@@ -51,12 +52,14 @@ export class Pipeline {
 
   /**
    * `out` receives packet lines, alerts and the summary; `onAlert` (the dashboard) sees every alert too.
-   * With no `out`, nothing is printed.
+   * With no `out`, nothing is printed. `packetHook` (the HTML report) sees every selected packet
+   * right after the analyzer did; the decoder may reuse the object, so it copies what it keeps.
    */
   constructor(
     private readonly o: RunOptions,
     out: Output | null,
     private readonly alertHook?: (a: Alert) => void,
+    private readonly packetHook?: (decoded: Decoded) => void,
   ) {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
@@ -75,6 +78,7 @@ export class Pipeline {
     }
     this.analyzer.ingest(decoded);
     if (pkt.kind === 'other') return;
+    this.packetHook?.(decoded);
     const out = this.out;
     if (out && !this.o.quiet) {
       if (this.o.json) writePacketJson(out, decoded);
@@ -128,3 +132,12 @@ export class Pipeline {
   }
 }
 
+
+/** Feeds one capture file through the pipeline until the file ends or the pipeline is done. */
+export async function readInto(pipeline: Pipeline, file: string): Promise<void> {
+  // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record).
+  await readCapture(file, (f) => {
+    pipeline.frame(f);
+    return !pipeline.done;
+  }, { reuseFrame: true });
+}
