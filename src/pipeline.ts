@@ -56,6 +56,8 @@ export class Pipeline {
     private readonly o: RunOptions,
     out: Output | null,
     private readonly alertHook?: (a: Alert) => void,
+    /** Every decoded packet once the analyzer has it (the monitor's metrics). */
+    private readonly packetHook?: (pkt: Packet) => void,
   ) {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
@@ -72,6 +74,7 @@ export class Pipeline {
       return;
     }
     this.analyzer.ingest(pkt);
+    this.packetHook?.(pkt);
     if (pkt.kind === 'other') return;
     const out = this.out;
     if (out && !this.o.quiet) {
