@@ -125,7 +125,7 @@ describe('the metrics contract', () => {
     expect(all.length).toBeGreaterThan(20);
     for (const m of all) {
       expect(m.name).toMatch(/^vrrpscope_[a-z0-9_]+$/);
-      if (m.type === 'counter') expect(m.name).toMatch(/_total$/);
+      if (String(m.type) === 'counter') expect(m.name).toMatch(/_total$/);
       else expect(m.name).not.toMatch(/_total$/);
       if (/_seconds/.test(m.name)) expect(m.name).toMatch(/_seconds(_total)?$/);
       expect(readme, `README documents ${m.name}`).toContain(`\`${m.name}\``);
