@@ -196,6 +196,10 @@ export function buildProgram(): Command {
     .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
     .option('--log <file>', 'event lines to this file instead of stderr (reopened on SIGHUP)')
     .option('--ndjson <file>', 'also append every alert as an NDJSON record to this file (reopened on SIGHUP)')
+    .option('--alertmanager <url>', 'post alerts to this Alertmanager (v2 API), e.g. http://127.0.0.1:9093')
+    .option('--evidence <dir>', 'flight recorder: on a critical alert, write a pcap of the frames before and after it here')
+    .option('--evidence-seconds <n>', 'seconds of frames kept before, and written after, a critical alert', parsePositive, 120)
+    .option('--evidence-max <MB>', 'most disk space for evidence pcaps; the oldest go first', parsePositive, 512)
     .addHelpText('after', `
 Exit codes:
   0  stopped by SIGTERM or SIGINT
@@ -221,6 +225,10 @@ Exit codes:
         authPass: opts.authPass as string | undefined,
         logFile: opts.log as string | undefined,
         ndjsonFile: opts.ndjson as string | undefined,
+        alertmanager: opts.alertmanager as string | undefined,
+        evidence: typeof opts.evidence === 'string'
+          ? { dir: opts.evidence, seconds: opts.evidenceSeconds as number, maxBytes: Math.round((opts.evidenceMax as number) * 1024 * 1024) }
+          : undefined,
       });
       // The pcap binding keeps the event loop alive after close() (see live).
       process.exit(code);

@@ -7,12 +7,16 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { isIP } from 'node:net';
 import type { Alert } from './analyze/alerts.js';
+import { diagnose } from './analyze/diagnose.js';
+import { FlightRecorder } from './capture/evidence.js';
 import { interfaceAddresses } from './capture/interfaces.js';
 import { LiveCaptureError, openLive, type LiveCapture, type LiveStats } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
 import { EXIT, Pipeline } from './pipeline.js';
 import { MONO } from './render/color.js';
 import { escapeControls } from './render/escape.js';
+import { AlertmanagerSink } from './render/alertmanager.js';
+import { explainMarkdown } from './render/explain.js';
 import { alertRecord, toJsonLine } from './render/json.js';
 import { alertLine } from './render/line.js';
 import { PrometheusMetrics, type CaptureHealth } from './render/metrics.js';
@@ -23,6 +27,8 @@ const TICK_MS = 100;
 /** Reopen backoff: 1 s, doubling to 30 s. */
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
+/** Longest wait at stop for Alertmanager and the flight recorder. */
+const STOP_WAIT_MS = 6000;
 
 export interface MonitorOptions {
   ifaces: string[];
@@ -37,6 +43,10 @@ export interface MonitorOptions {
   logFile?: string;
   /** Alerts as NDJSON records, appended here (reopened on SIGHUP). */
   ndjsonFile?: string;
+  /** Alertmanager base URL: alerts are posted to its v2 API. */
+  alertmanager?: string;
+  /** Flight recorder: a pcap around every critical alert. */
+  evidence?: { dir: string; seconds: number; maxBytes: number };
 }
 
 export interface Listen {
@@ -119,6 +129,10 @@ class Probe {
   readonly segment: string;
   readonly pipeline: Pipeline;
   capture: LiveCapture | null = null;
+  /** One per segment: alert ids are per analyzer. */
+  readonly alertmanager: AlertmanagerSink | null;
+  recorder: FlightRecorder | null = null;
+  private recorderLinkType = -1;
   private readonly totals: LiveStats = { received: 0, dropped: 0, ifDropped: 0 };
   private reopens = 0;
   private gapSeconds = 0;
@@ -129,6 +143,7 @@ class Probe {
   private lastError = '';
   private opened = false;
   stopped = false;
+  readonly wantsEvidence: boolean;
 
   constructor(
     readonly iface: string,
@@ -138,6 +153,8 @@ class Probe {
     metrics: PrometheusMetrics,
   ) {
     this.segment = segmentOf(iface);
+    this.wantsEvidence = o.evidence !== undefined;
+    this.alertmanager = o.alertmanager === undefined ? null : newAlertmanager(o.alertmanager, (line) => log.line(`${this.segment}: ${line}`));
     const localAddrs = interfaceAddresses(iface);
     this.pipeline = new Pipeline(
       { authPass: o.authPass, defaultLiveFilter: o.filterWords.trim() === '', localAddrs },
@@ -160,7 +177,11 @@ class Probe {
     if (this.stopped) return;
     let capture: LiveCapture;
     try {
-      capture = openLive({ iface: this.iface, filter: this.o.filterWords, promisc: this.o.promisc, bufferSize: this.o.bufferBytes, onFrame: (f) => this.pipeline.frame(f) });
+      capture = openLive({ iface: this.iface, filter: this.o.filterWords, promisc: this.o.promisc, bufferSize: this.o.bufferBytes, onFrame: (f) => {
+        // The ring has the frame before the analysis that may trigger on it.
+        this.recorder?.frame(f);
+        this.pipeline.frame(f);
+      } });
     } catch (err) {
       if (err instanceof LiveCaptureError && (err.code === 'bad-filter' || err.code === 'bad-option' || err.code === 'binding-missing')) throw new MonitorConfigError(err.message);
       const text = err instanceof Error ? err.message : String(err);
@@ -171,6 +192,7 @@ class Probe {
       return;
     }
     this.capture = capture;
+    this.startRecorder(capture.linkType);
     this.lastError = '';
     this.backoffMs = BACKOFF_MIN_MS;
     if (this.opened) {
@@ -207,10 +229,26 @@ class Probe {
     };
   }
 
-  close(): void {
+  /** Stops capturing; resolves once the sinks have delivered or written what they hold. */
+  async close(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     this.capture?.close();
+    await Promise.all([this.recorder?.close(), this.alertmanager?.close()]);
+  }
+
+  private startRecorder(linkType: number): void {
+    const e = this.o.evidence;
+    if (!e || this.recorderLinkType === linkType) return;
+    this.recorderLinkType = linkType;
+    // A pcap has one link type; an interface that came back as another kind gets a new recorder.
+    void this.recorder?.close();
+    try {
+      this.recorder = new FlightRecorder({ dir: e.dir, seconds: e.seconds, maxBytes: e.maxBytes, linkType, log: (line) => this.log.line(`${this.segment}: ${line}`) });
+    } catch (err) {
+      this.recorder = null;
+      this.log.line(`${this.segment}: no flight recorder: ${(err as Error).message}`);
+    }
   }
 
   private scheduleRetry(): void {
@@ -244,13 +282,31 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   } catch (err) {
     return fail(`cannot open the log file: ${(err as Error).message}`);
   }
+  if (o.evidence) {
+    try {
+      fs.mkdirSync(o.evidence.dir, { recursive: true });
+      fs.accessSync(o.evidence.dir, fs.constants.W_OK);
+    } catch (err) {
+      return fail(`--evidence ${o.evidence.dir}: ${(err as Error).message}`);
+    }
+  }
   const metrics = new PrometheusMetrics();
   const onAlert = (p: Probe, a: Alert): void => {
     metrics.alert(p.segment, a);
-    log.line(`${p.segment}: ${alertLine(a, MONO)}`);
-    log.record(toJsonLine({ ...alertRecord(a), segment: p.segment }));
+    // A critical alert raised: the flight recorder writes what led to it and what follows.
+    const evidence = a.status === 'raised' && a.severity === 'critical' ? p.recorder?.trigger({ ts: a.ts, segment: p.segment, vrid: a.vrid, kind: a.kind }) ?? undefined : undefined;
+    log.line(`${p.segment}: ${alertLine(a, MONO)}${evidence ? ` [evidence ${evidence}]` : ''}`);
+    log.record(toJsonLine({ ...alertRecord(a), segment: p.segment, ...(evidence ? { evidence } : {}) }));
+    p.alertmanager?.alert(a, { segment: p.segment, evidence, explain: a.status === 'cleared' ? undefined : explainFor(p, a) });
   };
-  const probes = o.ifaces.map((iface) => new Probe(iface, o, log, onAlert, metrics));
+  let probes: Probe[];
+  try {
+    probes = o.ifaces.map((iface) => new Probe(iface, o, log, onAlert, metrics));
+  } catch (err) {
+    if (!(err instanceof MonitorConfigError)) throw err;
+    return fail(err.message);
+  }
+  addSinkMetrics(metrics, probes);
 
   const server = http.createServer((req, res) => void serve(req, res, metrics, probes));
   try {
@@ -269,7 +325,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   try {
     for (const p of probes) p.open();
   } catch (err) {
-    for (const p of probes) p.close();
+    await Promise.all(probes.map((p) => p.close()));
     server.close();
     return fail((err as Error).message);
   }
@@ -279,7 +335,7 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
       const drop = dropPrivileges(o.user);
       who = drop.dropped ? `, running as ${drop.user} (reopening a lost interface then needs capabilities: see README)` : '';
     } catch (err) {
-      for (const p of probes) p.close();
+      await Promise.all(probes.map((p) => p.close()));
       server.close();
       return fail((err as Error).message);
     }
@@ -297,11 +353,15 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       clearInterval(ticker);
-      for (const p of probes) p.close();
       server.close();
       log.line(`stopping (${sig})`);
-      log.close();
-      resolve(EXIT.OK);
+      // Queued alerts get one last attempt and evidence being written is completed, within bounds.
+      const closed = Promise.all(probes.map((p) => p.close()));
+      const bound = new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref());
+      void Promise.race([closed, bound]).then(() => {
+        log.close();
+        resolve(EXIT.OK);
+      });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
@@ -341,6 +401,41 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, metric
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${INDEX}\nInterfaces:\n${lines}\n`);
   } else {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  }
+}
+
+function newAlertmanager(url: string, log: (line: string) => void): AlertmanagerSink {
+  try {
+    return new AlertmanagerSink({ url, log });
+  } catch (err) {
+    throw new MonitorConfigError((err as Error).message);
+  }
+}
+
+/** The `--explain` diagnosis of the alert's virtual router, for Alertmanager's description. */
+function explainFor(p: Probe, a: Alert): string | undefined {
+  if (a.vrid === null) return undefined;
+  const snap = p.pipeline.analyzer.snapshot();
+  snap.vrids = snap.vrids.filter((v) => v.vrid === a.vrid && v.family === a.family);
+  return snap.vrids.length ? explainMarkdown(diagnose(snap)) : undefined;
+}
+
+function addSinkMetrics(metrics: PrometheusMetrics, probes: Probe[]): void {
+  const each = (read: (p: Probe) => number | undefined) => () =>
+    probes.flatMap((p) => {
+      const value = read(p);
+      return value === undefined ? [] : [{ segment: p.segment, value }];
+    });
+  if (probes.some((p) => p.alertmanager)) {
+    metrics.addPerSegment('vrrpscope_alertmanager_sent_total', 'Alerts Alertmanager accepted.', 'counter', each((p) => p.alertmanager?.stats().sent));
+    metrics.addPerSegment('vrrpscope_alertmanager_failed_total', 'Alerts Alertmanager refused.', 'counter', each((p) => p.alertmanager?.stats().failed));
+    metrics.addPerSegment('vrrpscope_alertmanager_dropped_total', 'Alerts dropped from the full queue while Alertmanager was unreachable.', 'counter', each((p) => p.alertmanager?.stats().dropped));
+    metrics.addPerSegment('vrrpscope_alertmanager_queued', 'Alerts waiting to be sent to Alertmanager.', 'gauge', each((p) => p.alertmanager?.stats().queued));
+  }
+  if (probes.some((p) => p.wantsEvidence)) {
+    metrics.addPerSegment('vrrpscope_evidence_files', 'Evidence pcaps in the --evidence directory.', 'gauge', each((p) => p.recorder?.stats().files ?? 0));
+    metrics.addPerSegment('vrrpscope_evidence_bytes', 'Bytes of evidence pcaps in the --evidence directory.', 'gauge', each((p) => p.recorder?.stats().bytes ?? 0));
+    metrics.addPerSegment('vrrpscope_evidence_errors_total', 'Evidence that could not be written (full disk, unwritable directory).', 'counter', each((p) => p.recorder?.stats().errors ?? 0));
   }
 }
 

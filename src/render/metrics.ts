@@ -192,6 +192,11 @@ export class PrometheusMetrics {
     this.sources.push(s);
   }
 
+  /** A metric of another sink of the monitor (Alertmanager, flight recorder), one sample per segment. */
+  addPerSegment(name: string, help: string, type: 'gauge' | 'counter', read: () => { segment: string; value: number }[]): void {
+    this.registry.registerMetric(new ScrapeMetric(name, help, type, () => read().map((x) => ({ labels: { segment: this.seg(x.segment) }, value: x.value }))) as never);
+  }
+
   /** Every decoded packet of a segment, after the analyzer has seen it. */
   packet(segment: string, pkt: Packet): void {
     if (pkt.kind === 'vrrp') {
