@@ -9,13 +9,13 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, labPrerequisites, type NftTable } from '../../scripts/lab/lab.js';
 import { keepalivedConf } from '../../scripts/lab/scenarios.js';
 import { CLI, runCli } from '../support/cli.js';
+import { freePort, until as untilHolds } from '../support/net.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const RULES = path.join(ROOT, 'deploy/prometheus/vrrpscope.rules.yml');
@@ -31,23 +31,8 @@ if (missing.length) console.warn(`monitor lab tests skipped: missing ${missing.j
 /** Every process started here dies by this bound even if the test runner is killed. */
 const LIFETIME_S = 170;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls every 200 ms, 20 s unless told. */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000) => untilHolds(what, fn, timeoutMs, 200);
 
 interface Started {
   child: ChildProcess;

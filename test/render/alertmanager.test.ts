@@ -14,6 +14,7 @@ import { AlertmanagerSink, alertmanagerHook } from '../../src/render/alertmanage
 import { Pipeline } from '../../src/pipeline.js';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/capture/types.js';
+import { freePort, until } from '../support/net.js';
 
 const BINARY = spawnSync('sh', ['-c', 'command -v prometheus-alertmanager || command -v alertmanager'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const skip = BINARY ? undefined : 'prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)';
@@ -26,24 +27,6 @@ afterAll(() => {
   for (const p of started) p.kill('SIGKILL');
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Starts Alertmanager on 127.0.0.1:port and waits until it is ready. */
 async function startAlertmanager(port: number): Promise<ChildProcess> {
