@@ -212,6 +212,57 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('monitor')
+    .description('headless probe: capture on one or more interfaces, serve Prometheus metrics, log one line per event')
+    .option('-i, --interface <iface>', 'interface to capture on; repeat for several (one segment each)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--listen <[host]:port>', 'where to serve /metrics (no host: 127.0.0.1)', '127.0.0.1:9712')
+    .option('--filter <words>', 'extra BPF filter words, ANDed with the default')
+    .option('--no-promisc', 'do not put the interfaces into promiscuous mode')
+    .option('-Z, --user <name>', 'user to drop root privileges to once everything is open', 'nobody')
+    .option('--no-drop-privileges', 'keep running as root (needed to reopen a lost interface when started as root)')
+    .option('--buffer-size <MiB>', 'kernel capture buffer in MiB per interface (default 32)', parsePositive)
+    .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
+    .option('--log <file>', 'event lines to this file instead of stderr (reopened on SIGHUP)')
+    .option('--ndjson <file>', 'also append every alert as an NDJSON record to this file (reopened on SIGHUP)')
+    .option('--alertmanager <url>', 'post alerts to this Alertmanager (v2 API), e.g. http://127.0.0.1:9093')
+    .option('--evidence <dir>', 'flight recorder: on a critical alert, write a pcap of the frames before and after it here')
+    .option('--evidence-seconds <n>', 'seconds of frames kept before, and written after, a critical alert', parsePositive, 120)
+    .option('--evidence-max <MB>', 'most disk space for evidence pcaps; the oldest go first', parsePositive, 512)
+    .addHelpText('after', `
+Exit codes:
+  0  stopped by SIGTERM or SIGINT
+  2  configuration error (bad --listen, port in use, unknown option, bad filter, no capture binding)`)
+    .action(async (opts: Record<string, unknown>) => {
+      const { runMonitor, parseListen, MonitorConfigError } = await import('./monitor.js');
+      const ifaces = opts.interface as string[];
+      if (ifaces.length === 0) fail('monitor needs at least one -i INTERFACE');
+      let listen;
+      try {
+        listen = parseListen(opts.listen as string);
+      } catch (err) {
+        if (!(err instanceof MonitorConfigError)) throw err;
+        fail(err.message);
+      }
+      const code = await runMonitor({
+        ifaces,
+        listen,
+        filterWords: (opts.filter as string | undefined) ?? '',
+        promisc: opts.promisc !== false,
+        user: opts.dropPrivileges === false ? null : (opts.user as string),
+        bufferBytes: opts.bufferSize === undefined ? undefined : Math.round((opts.bufferSize as number) * 1024 * 1024),
+        authPass: opts.authPass as string | undefined,
+        logFile: opts.log as string | undefined,
+        ndjsonFile: opts.ndjson as string | undefined,
+        alertmanager: opts.alertmanager as string | undefined,
+        evidence: typeof opts.evidence === 'string'
+          ? { dir: opts.evidence, seconds: opts.evidenceSeconds as number, maxBytes: Math.round((opts.evidenceMax as number) * 1024 * 1024) }
+          : undefined,
+      });
+      // The pcap binding keeps the event loop alive after close() (see live).
+      process.exit(code);
+    });
+
+  program
     .command('interfaces')
     .description('list capture interfaces with their addresses (like tcpdump -D)')
     .action(async () => {

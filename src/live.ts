@@ -1,7 +1,7 @@
 // Wiring for `vrrpscope live`: libpcap frames -> optional -w file -> the same Pipeline as `read`,
 // plus the 100 ms ticks that let timed alerts fire when nothing arrives, privilege drop, and a
 // clean stop on -c, --duration, signals or a vanished interface. No protocol logic lives here.
-import { listInterfaces } from './capture/interfaces.js';
+import { interfaceAddresses, listInterfaces } from './capture/interfaces.js';
 import { LiveCaptureError, openLive, type LiveCapture } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
 import type { Frame } from './frame.js';
@@ -137,15 +137,6 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
 /** `live` on a terminal opens the dashboard unless --no-tui, --json or output is piped. */
 export function wantTui(noTui: boolean, json: boolean): boolean {
   return !noTui && !json && terminalProblem() === null;
-}
-
-function interfaceAddresses(iface: string): string[] {
-  try {
-    return listInterfaces().find((i) => i.name === iface)?.addresses.map((a) => a.addr) ?? [];
-  } catch {
-    // No binding: openLive reports that with the install instructions.
-    return [];
-  }
 }
 
 function failLine(err: unknown): number {

@@ -59,6 +59,7 @@ export class Pipeline {
     private readonly o: RunOptions,
     out: Output | null,
     private readonly alertHook?: (a: Alert) => void,
+    /** Every selected frame once the analyzer has it (the HTML report, the monitor's metrics). */
     private readonly packetHook?: (decoded: Decoded) => void,
   ) {
     this.out = out;
@@ -77,8 +78,8 @@ export class Pipeline {
       return;
     }
     this.analyzer.ingest(decoded);
-    if (pkt.kind === 'other') return;
     this.packetHook?.(decoded);
+    if (pkt.kind === 'other') return;
     const out = this.out;
     if (out && !this.o.quiet) {
       if (this.o.json) writePacketJson(out, decoded);

@@ -132,3 +132,13 @@ function readSysNumber(name: string, entry: string): number | undefined {
   const value = text ? Number(text) : NaN;
   return Number.isInteger(value) ? value : undefined;
 }
+
+/** The interface's own addresses ("this host" in the diagnosis); empty when libpcap cannot list them. */
+export function interfaceAddresses(iface: string): string[] {
+  try {
+    return listInterfaces().find((i) => i.name === iface)?.addresses.map((a) => a.addr) ?? [];
+  } catch {
+    // No binding: openLive reports that with the install instructions.
+    return [];
+  }
+}

@@ -55,7 +55,14 @@ export class PcapWriter {
     v.setUint32(16, snapLen, true);
     v.setUint32(20, options.linkType, true);
     this.used = FILE_HEADER_BYTES;
-    this.flush();
+    try {
+      this.flush();
+    } catch (err) {
+      // A full disk refuses even the header: do not leak the descriptor of a file nobody can use.
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+      throw err;
+    }
   }
 
   write(frame: WritableFrame): void {

@@ -1,0 +1,283 @@
+// Flight recorder (`--evidence DIR`): the last `seconds` of captured frames, in packet time, kept
+// in a ring bounded in time and bytes; a trigger (a critical alert) writes the ring plus the next
+// `seconds` to a pcap named after the alert, so the moment before a split brain is on disk when
+// someone looks at it. Disk use in DIR is bounded: the oldest evidence files go first.
+//
+// The probe must outlive its evidence: a full disk or an unwritable directory is one log line and
+// a counted error, never an exception into the capture loop.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame } from '../frame.js';
+import { MAX_SNAPLEN } from './types.js';
+import { PcapWriter } from './writer.js';
+
+export interface FlightRecorderOptions {
+  /** Directory for evidence files (created if missing). */
+  dir: string;
+  /** Frames kept before a trigger and written after it, in seconds of packet time. */
+  seconds: number;
+  /** Most bytes of evidence files in `dir`; the oldest files are deleted first. */
+  maxBytes: number;
+  /** LINKTYPE_ of the frames (one per recorder: a pcap has one link type). */
+  linkType: number;
+  /** Longest frame kept; default MAX_SNAPLEN. */
+  snaplen?: number;
+  log?: (line: string) => void;
+}
+
+export interface TriggerInfo {
+  /** Packet time of the alert, epoch seconds. */
+  ts: number;
+  segment: string;
+  vrid: number | null;
+  kind: string;
+}
+
+export interface FlightRecorderStats {
+  /** Evidence files in `dir` now. */
+  files: number;
+  /** Their bytes. */
+  bytes: number;
+  /** Evidence that could not be written (full disk, unwritable directory). */
+  errors: number;
+}
+
+interface Kept {
+  ts: number;
+  data: Uint8Array;
+  origLen: number;
+}
+
+/** Our evidence files, and only those, are what the disk bound may delete. */
+const PREFIX = 'vrrpscope-evidence-';
+const PCAP_FILE_HEADER_BYTES = 24;
+const PCAP_RECORD_HEADER_BYTES = 16;
+/** A file being written is flushed at least this often (packet time), so it can be read while open. */
+const FLUSH_EVERY_S = 1;
+
+/** `2026-12-04T13:45:00.123Z` as a file name part: 20261204T134500.123Z. */
+function fileTime(ts: number): string {
+  const d = new Date(Math.round(ts * 1000));
+  return Number.isNaN(d.getTime()) ? 'unknown-time' : d.toISOString().replace(/[-:]/g, '');
+}
+
+/** Wire or interface text as a file name part: safe characters only, bounded. */
+export function fileNamePart(s: string, max = 40): string {
+  const safe = s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/\.{2,}/g, '_').replace(/^\./, '_');
+  return (safe || '_').slice(0, max);
+}
+
+export function evidenceFileName(info: TriggerInfo): string {
+  const vrid = info.vrid === null ? 'novrid' : `vrid${info.vrid}`;
+  return `${PREFIX}${fileTime(info.ts)}-${fileNamePart(info.segment)}-${vrid}-${fileNamePart(info.kind)}.pcap`;
+}
+
+export class FlightRecorder {
+  private readonly dir: string;
+  private readonly seconds: number;
+  private readonly maxBytes: number;
+  /** The ring's byte bound: half the disk bound, so a file of ring plus what follows fits. */
+  private readonly ringMaxBytes: number;
+  private readonly linkType: number;
+  private readonly snaplen: number;
+  private readonly log: (line: string) => void;
+  /** Oldest first; `head` is the first live entry (shifting an array per frame would be quadratic). */
+  private ring: Kept[] = [];
+  private head = 0;
+  private ringBytes = 0;
+  /** Evidence files on disk, oldest first, with their sizes. */
+  private readonly files: { path: string; bytes: number }[] = [];
+  private errors = 0;
+  private active: { writer: PcapWriter; path: string; until: number; bytes: number; flushedAt: number } | null = null;
+  private closed = false;
+
+  constructor(opts: FlightRecorderOptions) {
+    if (!(opts.seconds > 0)) throw new RangeError(`evidence seconds must be positive: ${opts.seconds}`);
+    if (!(opts.maxBytes > 0)) throw new RangeError(`evidence bytes must be positive: ${opts.maxBytes}`);
+    this.dir = opts.dir;
+    this.seconds = opts.seconds;
+    this.maxBytes = opts.maxBytes;
+    this.ringMaxBytes = Math.floor(opts.maxBytes / 2);
+    this.linkType = opts.linkType;
+    this.snaplen = opts.snaplen ?? MAX_SNAPLEN;
+    this.log = opts.log ?? (() => {});
+    this.scan();
+  }
+
+  /** Keeps a copy of the frame (capture buffers are reused), and writes it if evidence is being recorded. */
+  frame(f: Frame): void {
+    if (this.closed || f.linkType !== this.linkType) return;
+    const src = f.data;
+    const data = src.slice(0, Math.min(src.length, this.snaplen));
+    const kept: Kept = { ts: f.ts, data, origLen: Math.max(f.origLen, src.length) };
+    const active = this.active;
+    if (active) {
+      if (f.ts > active.until) this.finishActive();
+      else this.write(kept);
+    }
+    this.ring.push(kept);
+    this.ringBytes += data.length + PCAP_RECORD_HEADER_BYTES;
+    this.trim(f.ts);
+  }
+
+  /**
+   * Starts an evidence file (the ring now, then frames for `seconds` more) and returns its path;
+   * while one is being written, extends it to `seconds` after this trigger and returns its path.
+   * null when the file could not be written (logged and counted).
+   */
+  trigger(info: TriggerInfo): string | null {
+    if (this.closed) return null;
+    const active = this.active;
+    if (active) {
+      active.until = Math.max(active.until, info.ts + this.seconds);
+      return active.path;
+    }
+    let file = path.join(this.dir, evidenceFileName(info));
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      for (let n = 2; fs.existsSync(file); n++) file = file.replace(/(-\d+)?\.pcap$/, `-${n}.pcap`);
+      const ring = this.ring;
+      let ringFileBytes = 0;
+      for (let i = this.head; i < ring.length; i++) ringFileBytes += ring[i].data.length + PCAP_RECORD_HEADER_BYTES;
+      this.makeRoom(PCAP_FILE_HEADER_BYTES + ringFileBytes);
+      const writer = new PcapWriter(file, { linkType: this.linkType, snapLen: this.snaplen });
+      this.active = { writer, path: file, until: info.ts + this.seconds, bytes: PCAP_FILE_HEADER_BYTES, flushedAt: info.ts };
+      this.files.push({ path: file, bytes: PCAP_FILE_HEADER_BYTES });
+      for (let i = this.head; i < ring.length && this.active; i++) this.write(ring[i]);
+      this.active?.writer.flush();
+    } catch (err) {
+      this.fail(file, err);
+      return null;
+    }
+    return this.active ? file : null;
+  }
+
+  stats(): FlightRecorderStats {
+    let bytes = 0;
+    for (const f of this.files) bytes += f.bytes;
+    return { files: this.files.length, bytes, errors: this.errors };
+  }
+
+  /** Completes the file being written (what was recorded so far) and stops recording. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.finishActive();
+    this.closed = true;
+    this.ring = [];
+    this.head = 0;
+    this.ringBytes = 0;
+  }
+
+  private write(kept: Kept): void {
+    const active = this.active!;
+    const recordBytes = PCAP_RECORD_HEADER_BYTES + kept.data.length;
+    // One file never outgrows the disk bound: past it, the file ends (it would delete itself).
+    if (active.bytes + recordBytes > this.maxBytes) {
+      this.log(`evidence ${active.path}: reached --evidence-max (${this.maxBytes} bytes); file ends here`);
+      this.finishActive();
+      return;
+    }
+    try {
+      this.makeRoom(recordBytes, active.path);
+      active.writer.write(kept);
+      active.bytes += recordBytes;
+      this.files[this.files.length - 1].bytes = active.bytes;
+      if (kept.ts - active.flushedAt >= FLUSH_EVERY_S) {
+        active.writer.flush();
+        active.flushedAt = kept.ts;
+      }
+    } catch (err) {
+      this.fail(active.path, err);
+    }
+  }
+
+  private finishActive(): void {
+    const active = this.active;
+    if (!active) return;
+    this.active = null;
+    try {
+      active.writer.close();
+    } catch (err) {
+      this.fail(active.path, err);
+    }
+  }
+
+  private fail(file: string, err: unknown): void {
+    this.errors++;
+    const e = err as { code?: string; message?: string };
+    this.log(`evidence ${file}: ${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(err)}; capture goes on`);
+    const active = this.active;
+    if (active) {
+      this.active = null;
+      try {
+        active.writer.close();
+      } catch {
+        // the disk refused the buffered records too: the file keeps what reached it
+      }
+    }
+    this.refreshSize(file);
+  }
+
+  /** Drops frames older than `seconds` before `now`, and the oldest beyond the byte bound. */
+  private trim(now: number): void {
+    const ring = this.ring;
+    const oldest = now - this.seconds;
+    while (this.head < ring.length - 1 && (ring[this.head].ts < oldest || this.ringBytes > this.ringMaxBytes)) {
+      this.ringBytes -= ring[this.head].data.length + PCAP_RECORD_HEADER_BYTES;
+      ring[this.head] = undefined as never;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > ring.length) {
+      this.ring = ring.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Deletes the oldest evidence files (never the one being written) until `bytes` more fit. */
+  private makeRoom(bytes: number, keep?: string): void {
+    let total = 0;
+    for (const f of this.files) total += f.bytes;
+    while (total + bytes > this.maxBytes && this.files.length > 0 && this.files[0].path !== keep) {
+      const victim = this.files.shift()!;
+      total -= victim.bytes;
+      try {
+        fs.unlinkSync(victim.path);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ENOENT') this.log(`evidence ${victim.path}: cannot delete: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Evidence files already in `dir` (from an earlier run) count towards the bound, oldest first. */
+  private scan(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return; // created on the first trigger; an error then is logged there
+    }
+    const found: { path: string; bytes: number; mtimeMs: number }[] = [];
+    for (const name of names) {
+      if (!name.startsWith(PREFIX) || !name.endsWith('.pcap')) continue;
+      try {
+        const st = fs.statSync(path.join(this.dir, name));
+        if (st.isFile()) found.push({ path: path.join(this.dir, name), bytes: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    found.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
+    for (const f of found) this.files.push({ path: f.path, bytes: f.bytes });
+  }
+
+  private refreshSize(file: string): void {
+    const entry = this.files.find((f) => f.path === file);
+    if (!entry) return;
+    try {
+      entry.bytes = fs.statSync(file).size;
+    } catch {
+      this.files.splice(this.files.indexOf(entry), 1);
+    }
+  }
+}

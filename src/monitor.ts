@@ -1,0 +1,445 @@
+// Wiring for `vrrpscope monitor`: the headless, always-on probe. One libpcap capture per -i, each
+// feeding its own Pipeline (the same decoding and analysis as `live`), an HTTP endpoint serving the
+// analysis as Prometheus metrics, and one log line per event. What a week on a real host brings is
+// handled here: an interface that goes down or away is reopened with backoff (and the gap counted),
+// SIGHUP reopens the log files, SIGTERM/SIGINT stop cleanly. No protocol logic lives here.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { isIP } from 'node:net';
+import type { Alert } from './analyze/alerts.js';
+import { diagnose } from './analyze/diagnose.js';
+import { FlightRecorder } from './capture/evidence.js';
+import { interfaceAddresses } from './capture/interfaces.js';
+import { LiveCaptureError, openLive, type LiveCapture, type LiveStats } from './capture/live.js';
+import { dropPrivileges } from './capture/privileges.js';
+import { EXIT, Pipeline } from './pipeline.js';
+import { MONO } from './render/color.js';
+import { escapeControls } from './render/escape.js';
+import { AlertmanagerSink } from './render/alertmanager.js';
+import { explainMarkdown } from './render/explain.js';
+import { alertRecord, toJsonLine } from './render/json.js';
+import { alertLine } from './render/line.js';
+import { PrometheusMetrics, type CaptureHealth } from './render/metrics.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:9712';
+/** The analyzer's clock advances every 100 ms, as in `live`, so missed-advert fires on time. */
+const TICK_MS = 100;
+/** Reopen backoff: 1 s, doubling to 30 s. */
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+/** Longest wait at stop for Alertmanager and the flight recorder. */
+const STOP_WAIT_MS = 6000;
+
+export interface MonitorOptions {
+  ifaces: string[];
+  listen: Listen;
+  filterWords: string;
+  promisc: boolean;
+  /** Drop root to this user once everything is open; null keeps root. */
+  user: string | null;
+  bufferBytes?: number;
+  authPass?: string;
+  /** Event lines go here instead of stderr (reopened on SIGHUP). */
+  logFile?: string;
+  /** Alerts as NDJSON records, appended here (reopened on SIGHUP). */
+  ndjsonFile?: string;
+  /** Alertmanager base URL: alerts are posted to its v2 API. */
+  alertmanager?: string;
+  /** Flight recorder: a pcap around every critical alert. */
+  evidence?: { dir: string; seconds: number; maxBytes: number };
+}
+
+export interface Listen {
+  host: string;
+  port: number;
+}
+
+/** A configuration error: one line, exit 2. */
+export class MonitorConfigError extends Error {
+  override name = 'MonitorConfigError';
+}
+
+/** `[HOST]:PORT`: `:9712`, `127.0.0.1:9712`, `[::1]:9712`; no host means 127.0.0.1 (loopback only). */
+export function parseListen(spec: string): Listen {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(spec.trim());
+  const bad = (why: string) => new MonitorConfigError(`invalid --listen "${escapeControls(spec)}": ${why} (expected [HOST]:PORT, e.g. 127.0.0.1:9712 or [::1]:9712)`);
+  if (!m) throw bad('not HOST:PORT');
+  const port = Number(m[3]);
+  if (port > 65535) throw bad('port above 65535');
+  const host = m[1] ?? (m[2] === '' ? '127.0.0.1' : m[2]);
+  if (m[1] !== undefined && isIP(host) !== 6) throw bad(`"${host}" is not an IPv6 address`);
+  if (m[2] !== undefined && m[2] !== '' && isIP(host) === 0 && !/^[a-zA-Z0-9.-]{1,253}$/.test(host)) throw bad(`"${host}" is not an address or host name`);
+  return { host, port };
+}
+
+/**
+ * The segment label of a capture. For now one interface is one L2 segment; the segment model of
+ * issue 16 (VLAN tags, several interfaces on one segment) will derive it here.
+ */
+export function segmentOf(iface: string): string {
+  return iface;
+}
+
+/** Event lines (text) and alert records (NDJSON), each to stderr or a file reopened on SIGHUP. */
+class EventLog {
+  private logFd: number | null = null;
+  private ndjsonFd: number | null = null;
+
+  constructor(private readonly o: { logFile?: string; ndjsonFile?: string }) {
+    this.reopen();
+  }
+
+  /** After logrotate moved the files: new files under the same names. */
+  reopen(): void {
+    this.logFd = this.swap(this.logFd, this.o.logFile);
+    this.ndjsonFd = this.swap(this.ndjsonFd, this.o.ndjsonFile);
+  }
+
+  line(text: string): void {
+    this.write(this.logFd ?? 2, `${new Date().toISOString()} vrrpscope: ${escapeControls(text)}\n`);
+  }
+
+  record(json: string): void {
+    if (this.ndjsonFd !== null) this.write(this.ndjsonFd, json + '\n');
+  }
+
+  close(): void {
+    for (const fd of [this.logFd, this.ndjsonFd]) if (fd !== null) fs.closeSync(fd);
+    this.logFd = this.ndjsonFd = null;
+  }
+
+  private swap(fd: number | null, file: string | undefined): number | null {
+    if (file === undefined) return null;
+    const next = fs.openSync(file, 'a', 0o640);
+    if (fd !== null) fs.closeSync(fd);
+    return next;
+  }
+
+  private write(fd: number, s: string): void {
+    try {
+      fs.writeSync(fd, s);
+    } catch {
+      // A full disk or a closed stderr must not stop the capture; the metrics still tell.
+    }
+  }
+}
+
+/** One interface: its capture (reopened when lost), its pipeline and its capture health. */
+class Probe {
+  readonly segment: string;
+  readonly pipeline: Pipeline;
+  capture: LiveCapture | null = null;
+  /** One per segment: alert ids are per analyzer. */
+  readonly alertmanager: AlertmanagerSink | null;
+  recorder: FlightRecorder | null = null;
+  private recorderLinkType = -1;
+  private readonly totals: LiveStats = { received: 0, dropped: 0, ifDropped: 0 };
+  private reopens = 0;
+  private gapSeconds = 0;
+  /** Wall time the capture was lost, while it is being reopened. */
+  private lostAtMs: number | null = null;
+  private backoffMs = BACKOFF_MIN_MS;
+  private retry: NodeJS.Timeout | null = null;
+  private lastError = '';
+  private opened = false;
+  stopped = false;
+  readonly wantsEvidence: boolean;
+
+  constructor(
+    readonly iface: string,
+    private readonly o: MonitorOptions,
+    private readonly log: EventLog,
+    onAlert: (p: Probe, a: Alert) => void,
+    metrics: PrometheusMetrics,
+  ) {
+    this.segment = segmentOf(iface);
+    this.wantsEvidence = o.evidence !== undefined;
+    this.alertmanager = o.alertmanager === undefined ? null : newAlertmanager(o.alertmanager, (line) => log.line(`${this.segment}: ${line}`));
+    const localAddrs = interfaceAddresses(iface);
+    this.pipeline = new Pipeline(
+      { authPass: o.authPass, defaultLiveFilter: o.filterWords.trim() === '', localAddrs },
+      null,
+      (a) => onAlert(this, a),
+      (pkt) => metrics.packet(this.segment, pkt),
+    );
+    metrics.addSegment({
+      segment: this.segment,
+      iface,
+      snapshot: () => this.pipeline.analyzer.snapshot(),
+      health: () => this.health(),
+      claimedBy: (addr) => this.pipeline.analyzer.claimedBy(addr),
+    });
+  }
+
+  /** Opens the capture; a failure is retried with backoff. Throws only for configuration errors. */
+  open(): void {
+    this.retry = null;
+    if (this.stopped) return;
+    let capture: LiveCapture;
+    try {
+      capture = openLive({ iface: this.iface, filter: this.o.filterWords, promisc: this.o.promisc, bufferSize: this.o.bufferBytes, onFrame: (f) => {
+        // The ring has the frame before the analysis that may trigger on it.
+        this.recorder?.frame(f);
+        this.pipeline.frame(f);
+      } });
+    } catch (err) {
+      if (err instanceof LiveCaptureError && (err.code === 'bad-filter' || err.code === 'bad-option' || err.code === 'binding-missing')) throw new MonitorConfigError(err.message);
+      const text = err instanceof Error ? err.message : String(err);
+      if (text !== this.lastError) this.log.line(`${this.iface}: ${text}; retrying every ${BACKOFF_MAX_MS / 1000} s at most`);
+      this.lastError = text;
+      this.lostAtMs ??= Date.now();
+      this.scheduleRetry();
+      return;
+    }
+    this.capture = capture;
+    this.startRecorder(capture.linkType);
+    this.lastError = '';
+    this.backoffMs = BACKOFF_MIN_MS;
+    if (this.opened) {
+      this.reopens++;
+      const gap = this.lostAtMs === null ? 0 : (Date.now() - this.lostAtMs) / 1000;
+      this.gapSeconds += gap;
+      this.log.line(`${this.iface}: capture reopened after ${gap.toFixed(1)} s without it, link type ${capture.linkType}`);
+    } else {
+      this.log.line(`${this.iface}: capturing (segment ${this.segment}), link type ${capture.linkType}`);
+    }
+    this.opened = true;
+    this.lostAtMs = null;
+    void capture.ended.then((end) => {
+      this.addTotals(capture.stats());
+      this.capture = null;
+      if (this.stopped || end.reason === 'closed') return;
+      this.lostAtMs = Date.now();
+      const why = end.reason === 'gone' ? 'went away' : `failed (${end.error instanceof Error ? end.error.message : String(end.error)})`;
+      this.log.line(`${this.iface}: capture ${why}; reopening`);
+      this.scheduleRetry();
+    });
+  }
+
+  health(): CaptureHealth {
+    const now = this.capture?.stats() ?? { received: 0, dropped: 0, ifDropped: 0 };
+    const gapNow = this.lostAtMs === null ? 0 : (Date.now() - this.lostAtMs) / 1000;
+    return {
+      up: this.capture !== null,
+      received: this.totals.received + now.received,
+      dropped: this.totals.dropped + now.dropped,
+      ifDropped: this.totals.ifDropped + now.ifDropped,
+      reopens: this.reopens,
+      gapSeconds: this.gapSeconds + gapNow,
+    };
+  }
+
+  /** Stops capturing; resolves once the sinks have delivered or written what they hold. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.capture?.close();
+    await Promise.all([this.recorder?.close(), this.alertmanager?.close()]);
+  }
+
+  private startRecorder(linkType: number): void {
+    const e = this.o.evidence;
+    if (!e || this.recorderLinkType === linkType) return;
+    this.recorderLinkType = linkType;
+    // A pcap has one link type; an interface that came back as another kind gets a new recorder.
+    void this.recorder?.close();
+    try {
+      this.recorder = new FlightRecorder({ dir: e.dir, seconds: e.seconds, maxBytes: e.maxBytes, linkType, log: (line) => this.log.line(`${this.segment}: ${line}`) });
+    } catch (err) {
+      this.recorder = null;
+      this.log.line(`${this.segment}: no flight recorder: ${(err as Error).message}`);
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retry) return;
+    this.retry = setTimeout(() => this.safeOpen(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+  }
+
+  private safeOpen(): void {
+    try {
+      this.open();
+    } catch (err) {
+      // A configuration error only shows at start; later it is one more failed attempt.
+      this.log.line(`${this.iface}: ${(err as Error).message}`);
+      this.scheduleRetry();
+    }
+  }
+
+  private addTotals(s: LiveStats): void {
+    this.totals.received += s.received;
+    this.totals.dropped += s.dropped;
+    this.totals.ifDropped += s.ifDropped;
+  }
+}
+
+/** Runs until SIGTERM/SIGINT; resolves with the exit code. */
+export async function runMonitor(o: MonitorOptions): Promise<number> {
+  let log: EventLog;
+  try {
+    log = new EventLog(o);
+  } catch (err) {
+    return fail(`cannot open the log file: ${(err as Error).message}`);
+  }
+  if (o.evidence) {
+    try {
+      fs.mkdirSync(o.evidence.dir, { recursive: true });
+      fs.accessSync(o.evidence.dir, fs.constants.W_OK);
+    } catch (err) {
+      return fail(`--evidence ${o.evidence.dir}: ${(err as Error).message}`);
+    }
+  }
+  const metrics = new PrometheusMetrics();
+  const onAlert = (p: Probe, a: Alert): void => {
+    metrics.alert(p.segment, a);
+    // A critical alert raised: the flight recorder writes what led to it and what follows.
+    const evidence = a.status === 'raised' && a.severity === 'critical' ? p.recorder?.trigger({ ts: a.ts, segment: p.segment, vrid: a.vrid, kind: a.kind }) ?? undefined : undefined;
+    log.line(`${p.segment}: ${alertLine(a, MONO)}${evidence ? ` [evidence ${evidence}]` : ''}`);
+    log.record(toJsonLine({ ...alertRecord(a), segment: p.segment, ...(evidence ? { evidence } : {}) }));
+    p.alertmanager?.alert(a, { segment: p.segment, evidence, explain: a.status === 'cleared' ? undefined : explainFor(p, a) });
+  };
+  let probes: Probe[];
+  try {
+    probes = o.ifaces.map((iface) => new Probe(iface, o, log, onAlert, metrics));
+  } catch (err) {
+    if (!(err instanceof MonitorConfigError)) throw err;
+    return fail(err.message);
+  }
+  addSinkMetrics(metrics, probes);
+
+  const server = http.createServer((req, res) => void serve(req, res, metrics, probes));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.listen.port, o.listen.host, () => resolve());
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (err as Error).message;
+    return fail(`cannot listen on ${o.listen.host}:${o.listen.port}: ${why}`);
+  }
+  const addr = server.address();
+  const where = typeof addr === 'object' && addr ? `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : `${o.listen.host}:${o.listen.port}`;
+
+  try {
+    for (const p of probes) p.open();
+  } catch (err) {
+    await Promise.all(probes.map((p) => p.close()));
+    server.close();
+    return fail((err as Error).message);
+  }
+  let who = ', keeping root (--no-drop-privileges)';
+  if (o.user !== null) {
+    try {
+      const drop = dropPrivileges(o.user);
+      who = drop.dropped ? `, running as ${drop.user} (reopening a lost interface then needs capabilities: see README)` : '';
+    } catch (err) {
+      await Promise.all(probes.map((p) => p.close()));
+      server.close();
+      return fail((err as Error).message);
+    }
+  }
+  log.line(`started: ${o.ifaces.map(escapeControls).join(', ')}; metrics on http://${where}/metrics${who}`);
+
+  const ticker = setInterval(() => {
+    const now = Date.now() / 1000;
+    for (const p of probes) p.pipeline.analyzer.tick(now);
+  }, TICK_MS);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(ticker);
+      server.close();
+      log.line(`stopping (${sig})`);
+      // Queued alerts get one last attempt and evidence being written is completed, within bounds.
+      const closed = Promise.all(probes.map((p) => p.close()));
+      const bound = new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref());
+      void Promise.race([closed, bound]).then(() => {
+        log.close();
+        resolve(EXIT.OK);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      try {
+        log.reopen();
+        log.line('SIGHUP: log files reopened');
+      } catch (err) {
+        log.line(`SIGHUP: cannot reopen the log files: ${(err as Error).message}`);
+      }
+    });
+  });
+}
+
+const INDEX = `vrrpscope monitor: a VRRP probe.
+  /metrics   Prometheus metrics (README: "Metrics")
+  /healthz   "ok" while the process runs
+`;
+
+async function serve(req: http.IncomingMessage, res: http.ServerResponse, metrics: PrometheusMetrics, probes: Probe[]): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+    return;
+  }
+  if (path === '/metrics') {
+    try {
+      const body = await metrics.text();
+      res.writeHead(200, { 'Content-Type': metrics.contentType }).end(body);
+    } catch (err) {
+      res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`metrics failed: ${(err as Error).message}\n`);
+    }
+  } else if (path === '/healthz') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
+  } else if (path === '/') {
+    const lines = probes.map((p) => `  ${escapeControls(p.iface)}: ${p.capture ? 'capturing' : 'reopening'}`).join('\n');
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${INDEX}\nInterfaces:\n${lines}\n`);
+  } else {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  }
+}
+
+function newAlertmanager(url: string, log: (line: string) => void): AlertmanagerSink {
+  try {
+    return new AlertmanagerSink({ url, log });
+  } catch (err) {
+    throw new MonitorConfigError((err as Error).message);
+  }
+}
+
+/** The `--explain` diagnosis of the alert's virtual router, for Alertmanager's description. */
+function explainFor(p: Probe, a: Alert): string | undefined {
+  if (a.vrid === null) return undefined;
+  const snap = p.pipeline.analyzer.snapshot();
+  snap.vrids = snap.vrids.filter((v) => v.vrid === a.vrid && v.family === a.family);
+  return snap.vrids.length ? explainMarkdown(diagnose(snap)) : undefined;
+}
+
+function addSinkMetrics(metrics: PrometheusMetrics, probes: Probe[]): void {
+  const each = (read: (p: Probe) => number | undefined) => () =>
+    probes.flatMap((p) => {
+      const value = read(p);
+      return value === undefined ? [] : [{ segment: p.segment, value }];
+    });
+  if (probes.some((p) => p.alertmanager)) {
+    metrics.addPerSegment('vrrpscope_alertmanager_sent_total', 'Alerts Alertmanager accepted.', 'counter', each((p) => p.alertmanager?.stats().sent));
+    metrics.addPerSegment('vrrpscope_alertmanager_failed_total', 'Alerts Alertmanager refused.', 'counter', each((p) => p.alertmanager?.stats().failed));
+    metrics.addPerSegment('vrrpscope_alertmanager_dropped_total', 'Alerts dropped from the full queue while Alertmanager was unreachable.', 'counter', each((p) => p.alertmanager?.stats().dropped));
+    metrics.addPerSegment('vrrpscope_alertmanager_queued', 'Alerts waiting to be sent to Alertmanager.', 'gauge', each((p) => p.alertmanager?.stats().queued));
+  }
+  if (probes.some((p) => p.wantsEvidence)) {
+    metrics.addPerSegment('vrrpscope_evidence_files', 'Evidence pcaps in the --evidence directory.', 'gauge', each((p) => p.recorder?.stats().files ?? 0));
+    metrics.addPerSegment('vrrpscope_evidence_bytes', 'Bytes of evidence pcaps in the --evidence directory.', 'gauge', each((p) => p.recorder?.stats().bytes ?? 0));
+    metrics.addPerSegment('vrrpscope_evidence_errors_total', 'Evidence that could not be written (full disk, unwritable directory).', 'counter', each((p) => p.recorder?.stats().errors ?? 0));
+  }
+}
+
+function fail(message: string): number {
+  process.stderr.write(`vrrpscope: ${escapeControls(message)}\n`);
+  return EXIT.ERROR;
+}
