@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import { BufferFrame, CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
 import { PcapngBlocks } from './pcapng.js';
+import { compressionOf, decompressInto, MAGIC_BYTES } from './compressed.js';
 
 /** A frame sink that may return `false` to stop the reader (for `-c N`); a FrameSink fits. */
 export type FrameHandler = (frame: Frame) => boolean | void;
@@ -83,7 +84,7 @@ export class CaptureParser implements ParseContext {
   bytes = 0;
 
   private reader: FormatReader | undefined;
-  private readonly name: string;
+  readonly name: string;
   private readonly maxFrames: number;
   private received = 0;
   private carry = new Uint8Array(256);
@@ -103,6 +104,11 @@ export class CaptureParser implements ParseContext {
     this.maxFrames = options.maxFrames ?? Infinity;
     this.reuseFrame = options.reuseFrame ?? false;
     if (this.maxFrames <= 0) this.stopped = true;
+  }
+
+  /** Bytes pushed so far (decompressed bytes, for a compressed input). */
+  get receivedBytes(): number {
+    return this.received;
   }
 
   get format(): CaptureFormat | undefined {
@@ -400,6 +406,9 @@ export interface ReadOptions {
 /** Large reads keep the per-chunk cost (a syscall, a carried record) small next to the per-frame work. */
 export const FILE_CHUNK_BYTES = 1 << 20;
 
+/** Compressed input is read in smaller pieces: each inflates to several times its size. */
+const COMPRESSED_CHUNK_BYTES = 128 << 10;
+
 /**
  * Reads a whole capture, calling `onFrame` for every packet. `source` is a file path, "-" for
  * standard input, or any stream of byte chunks. Resolves when the input is read or reading
@@ -426,9 +435,9 @@ export async function readCapture(
     if (parser.stopped) {
       // nothing to read
     } else if (path !== undefined) {
-      await readFileInto(path, parser, options.chunkBytes ?? FILE_CHUNK_BYTES);
+      await readFileInto(path, parser, options.chunkBytes ?? FILE_CHUNK_BYTES, parser.name);
     } else {
-      await readStreamInto(stream as AsyncIterable<Uint8Array>, parser);
+      await readStreamInto(stream as AsyncIterable<Uint8Array>, parser, parser.name);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -437,13 +446,27 @@ export async function readCapture(
   return parser.result();
 }
 
-async function readFileInto(path: string, parser: CaptureParser, chunkBytes: number): Promise<void> {
+async function readFileInto(path: string, parser: CaptureParser, chunkBytes: number, name: string): Promise<void> {
   const fd = fs.openSync(path, 'r');
+  let compressed = false;
   try {
     const buffer = new Uint8Array(chunkBytes);
-    for (;;) {
+    for (let first = true; ; first = false) {
       const n = fs.readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) return;
+      if (first) {
+        const kind = compressionOf(buffer.subarray(0, n));
+        if (kind !== undefined) {
+          compressed = true;
+          fs.closeSync(fd);
+          const input = fs.createReadStream(path, { highWaterMark: COMPRESSED_CHUNK_BYTES });
+          try {
+            return await decompressInto(kind, input, parser, name);
+          } finally {
+            input.destroy();
+          }
+        }
+      }
       parser.push(buffer.subarray(0, n));
       if (parser.stopped) return;
       // Synchronous reads are the fast path, but yielding between chunks lets a SIGINT handler or
@@ -452,18 +475,44 @@ async function readFileInto(path: string, parser: CaptureParser, chunkBytes: num
       if (parser.stopped) return;
     }
   } finally {
-    fs.closeSync(fd);
+    if (!compressed) fs.closeSync(fd);
   }
 }
 
-async function readStreamInto(stream: AsyncIterable<Uint8Array>, parser: CaptureParser): Promise<void> {
+async function readStreamInto(stream: AsyncIterable<Uint8Array>, parser: CaptureParser, name: string): Promise<void> {
+  const chunks = stream[Symbol.asyncIterator]();
   try {
-    for await (const chunk of stream) {
-      parser.push(chunk);
+    // The first MAGIC_BYTES tell a compressed stream; a pipe may hand them over in pieces.
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < MAGIC_BYTES) {
+      const next = await chunks.next();
+      if (next.done) break;
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const first = head.length === 1 ? head[0] : Buffer.concat(head);
+    const kind = compressionOf(first);
+    if (kind !== undefined) {
+      const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => chunks };
+      return await decompressInto(kind, prepend(first, rest), parser, name);
+    }
+    if (first.length > 0) parser.push(first);
+    if (parser.stopped) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      parser.push(next.value);
       if (parser.stopped) return;
     }
   } catch (err) {
     // A stream we destroyed on abort ends with a premature-close error: that is the stop, not a fault.
     if (!parser.stopped || err instanceof CaptureError) throw err;
+  } finally {
+    // As a for-await loop would on leaving early: a stream stopped at -c N is closed.
+    if (parser.stopped) await chunks.return?.()?.catch(() => {});
   }
+}
+
+async function* prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield first;
+  yield* rest;
 }
