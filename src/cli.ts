@@ -70,11 +70,12 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
   const pipeline = new Pipeline(o, out);
   let error: CaptureError | null = null;
   try {
-    // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record).
+    // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record),
+    // and frames it would only count are skipped in the reader (decode/prefilter.ts).
     await readCapture(file, (f) => {
       pipeline.frame(f);
       return !pipeline.done;
-    }, { reuseFrame: true });
+    }, { reuseFrame: true, skip: pipeline.skip });
   } catch (err) {
     error = asInputError(err, file);
   }

@@ -3,9 +3,11 @@
 import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
+import type { FrameSkip } from './capture/file.js';
 import type { Frame } from './capture/types.js';
 import { Decoder } from './decode/repeat.js';
-import type { Packet } from './decode/types.js';
+import { skippable } from './decode/prefilter.js';
+import type { OtherPacket, Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
 import { alertRecord, summaryRecord, toJsonLine, writePacketJson, type CaptureTotals } from './render/json.js';
 import { alertLine, writePacketLine, type LineOptions } from './render/line.js';
@@ -61,6 +63,27 @@ export class Pipeline {
     this.palette = o.color ? COLOR : MONO;
     this.lineOptions = { verbose: !!o.verbose, palette: this.palette };
     this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a) => this.onAlert(a) });
+  }
+
+  /**
+   * For a file reader (ReadOptions.skip): frames decodeFrame would call 'other' are skipped in the
+   * reader's chunk and reach skipped() with their time only.
+   */
+  readonly skip: FrameSkip = { test: skippable, onSkipped: (ts) => this.skipped(ts) };
+  /** The 'other' packet a skipped frame stands for: the analyzer counts it and takes its time, nothing more. */
+  private readonly skippedPacket: { -readonly [K in keyof OtherPacket]: OtherPacket[K] } = { kind: 'other', ts: 0, record: 0, link: { srcMac: null, dstMac: null, vlans: [] }, problems: [] };
+
+  /** What frame() does with an 'other' packet, for a frame that was never built. */
+  skipped(ts: number): void {
+    this.frames++;
+    if (this.firstTs === null) this.firstTs = ts;
+    if (this.o.vrid) {
+      this.analyzer.tick(ts);
+      return;
+    }
+    this.skippedPacket.ts = ts;
+    this.skippedPacket.record = this.frames;
+    this.analyzer.ingest(this.skippedPacket);
   }
 
   frame(f: Frame): void {
