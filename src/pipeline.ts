@@ -4,7 +4,7 @@ import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
 import type { FrameSkip } from './capture/file.js';
-import type { Frame } from './capture/types.js';
+import { frameTime, type Frame } from './capture/types.js';
 import { Decoder } from './decode/repeat.js';
 import { skippable } from './decode/prefilter.js';
 import type { OtherPacket, Packet } from './decode/types.js';
@@ -69,7 +69,7 @@ export class Pipeline {
    * For a file reader (ReadOptions.skip): frames decodeFrame would call 'other' are skipped in the
    * reader's chunk and reach skipped() with their time only.
    */
-  readonly skip: FrameSkip = { test: skippable, onSkipped: (ts) => this.skipped(ts) };
+  readonly skip: FrameSkip = { test: skippable, onSkipped: (seconds, micros) => this.skipped(frameTime(seconds, micros)) };
   /** The 'other' packet a skipped frame stands for: the analyzer counts it and takes its time, nothing more. */
   private readonly skippedPacket: { -readonly [K in keyof OtherPacket]: OtherPacket[K] } = { kind: 'other', ts: 0, record: 0, link: { srcMac: null, dstMac: null, vlans: [] }, problems: [] };
 

@@ -7,7 +7,7 @@
 // from it. Formats: draft-ietf-opsawg-pcap (classic) and draft-ietf-opsawg-pcapng.
 
 import * as fs from 'node:fs';
-import { BufferFrame, CaptureError, frameTime, MAX_SNAPLEN, type Frame } from './types.js';
+import { BufferFrame, CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
 import { PcapngBlocks } from './pcapng.js';
 import { compressionOf, decompressInto, MAGIC_BYTES } from './compressed.js';
 
@@ -19,12 +19,13 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 /**
  * Frames the consumer has no use for, told from their bytes in the reader's chunk (as BPF tells
  * them in libpcap): `test` sees the frame in bytes[start, end) and answers true to skip it; a
- * skipped frame is never built, only its time is handed to `onSkipped`. It keeps its record
- * number and counts in `frames`.
+ * skipped frame is never built, only its time is handed to `onSkipped` (whole seconds and
+ * microseconds, as BufferFrame takes them: see frameTime). It keeps its record number and counts
+ * in `frames`.
  */
 export interface FrameSkip {
   test(bytes: Uint8Array, start: number, end: number, linkType: number): boolean;
-  onSkipped(ts: number): void;
+  onSkipped(seconds: number, micros: number): void;
 }
 
 export interface ParserOptions {
@@ -193,7 +194,7 @@ export class CaptureParser implements ParseContext {
     const record = ++this.frames;
     const skip = this.skip;
     if (skip !== undefined && skip.test(bytes, start, end, linkType)) {
-      skip.onSkipped(frameTime(seconds, micros));
+      skip.onSkipped(seconds, micros);
       if (record >= this.maxFrames) this.stopped = true;
       return this.stopped;
     }
