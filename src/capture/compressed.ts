@@ -1,7 +1,6 @@
 // Compressed captures: a pcap or pcapng file that was gzip'ed or zstd'ed on its way off a
-// production box. Told apart by the compressed format's magic, never by the file name (RFC 1952
-// §2.3.1: gzip members start 1f 8b; RFC 8878 §3.1.1: zstd frames start 28 b5 2f fd, read little
-// endian 0xFD2FB528), so `read -` on a pipe works the same.
+// production box. file.ts tells them by their magic (compressionOf), never by the file name, and
+// imports this module only then: `read` of a plain capture loads no decompressor.
 //
 // Decompression is a stream in front of the capture parser: each decompressed piece is pushed to
 // the parser as it comes out and nothing else is kept, so a small file that inflates without end
@@ -18,16 +17,6 @@ import { CaptureError } from './types.js';
 import { pushByFrame, ZstdFrameError, ZstdFrameWalker } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd';
-
-/** Bytes needed to tell a compressed input from a capture. */
-export const MAGIC_BYTES = 4;
-
-/** The compression of an input that starts with `head` (at least MAGIC_BYTES long), or undefined. */
-export function compressionOf(head: Uint8Array): Compression | undefined {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  return undefined;
-}
 
 /** Where decompressed bytes go: the capture parser. */
 export interface ByteSink {

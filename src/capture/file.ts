@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { BufferFrame, CaptureError, MAX_SNAPLEN, type Frame } from './types.js';
 import { PcapngBlocks } from './pcapng.js';
-import { compressionOf, decompressInto, MAGIC_BYTES } from './compressed.js';
+import type { Compression } from './compressed.js';
 
 /** A frame sink that may return `false` to stop the reader (for `-c N`); a FrameSink fits. */
 export type FrameHandler = (frame: Frame) => boolean | void;
@@ -387,6 +387,19 @@ class PcapRecords implements FormatReader {
   }
 }
 
+/** Bytes needed to tell a compressed input from a capture. */
+const MAGIC_BYTES = 4;
+
+/**
+ * The compression of an input that starts with `head`, or undefined: RFC 1952 §2.3.1 (gzip
+ * members start 1f 8b), RFC 8878 §3.1.1 (zstd frames start 28 b5 2f fd, 0xFD2FB528 little endian).
+ */
+export function compressionOf(head: Uint8Array): Compression | undefined {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return undefined;
+}
+
 /** Files people mistake for captures, by their first bytes (each format's published magic). */
 const LOOKALIKES: ReadonlyArray<{ prefix: readonly number[]; what: string }> = [
   { prefix: [0x1f, 0x8b], what: 'gzip: decompress it first' },
@@ -490,6 +503,7 @@ async function readFileInto(path: string, parser: CaptureParser, chunkBytes: num
           fs.closeSync(fd);
           const input = fs.createReadStream(path, { highWaterMark: COMPRESSED_CHUNK_BYTES });
           try {
+            const { decompressInto } = await import('./compressed.js');
             return await decompressInto(kind, input, parser, name);
           } finally {
             input.destroy();
@@ -524,6 +538,7 @@ async function readStreamInto(stream: AsyncIterable<Uint8Array>, parser: Capture
     const kind = compressionOf(first);
     if (kind !== undefined) {
       const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => chunks };
+      const { decompressInto } = await import('./compressed.js');
       return await decompressInto(kind, prepend(first, rest), parser, name);
     }
     if (first.length > 0) parser.push(first);
