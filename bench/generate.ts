@@ -1,6 +1,9 @@
 // Deterministic benchmark capture: a busy VRRP segment, written as classic pcap.
 //
-//   npx tsx bench/generate.ts [--frames N] [--out FILE]
+//   npx tsx bench/generate.ts [--frames N] [--out FILE] [--mixed]
+//
+// --mixed writes the mixed capture instead (see generateMixed below): the same VRRP segment
+// inside a busy one's TCP and UDP, 1.2% VRRP.
 //
 // 250 virtual routers on one Ethernet segment (VRID 1-250), a quarter each of VRRPv2 without
 // authentication, VRRPv2 with a PASS password, VRRPv3 over IPv4 and VRRPv3 over IPv6. Each has a
@@ -21,7 +24,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PcapWriter } from '../src/capture/writer.js';
-import { arpFrame, naFrame, vmac, vrrpFrame, type LinkSpec } from '../test/support/encode.js';
+import {
+  arpFrame,
+  concat,
+  encodeIpv4,
+  encodeIpv6,
+  encodeLink,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  internetChecksum,
+  ipv4Bytes,
+  ipv6Bytes,
+  naFrame,
+  vmac,
+  vrrpFrame,
+  type LinkSpec,
+} from '../test/support/encode.js';
 import { prng } from '../test/support/prng.js';
 
 export const VIRTUAL_ROUTERS = 250;
@@ -308,6 +326,169 @@ export function generate(path: string, frames: number): { frames: number; second
   return { frames: written, seconds: lastTs - START_TS };
 }
 
+// ---- the mixed capture: what a user most often hands over ---------------------------------------
+//
+// A full capture of a busy segment (tcpdump -w on a node, a SPAN port): the dense scenario's VRRP
+// and ARP at their own times, under TCP and UDP of mixed sizes (ACKs, requests, full segments),
+// a fifth of it IPv6 and a sixth VLAN-tagged, and more hosts ARPing. About 20,800 frames a
+// second, so VRRP (250 adverts a second) is 1.2% of the frames and ARP 0.3%. Every IPv4 packet
+// carries the next identification of its flow, as real stacks do (so no two frames of a flow
+// repeat byte for byte), with its header checksum recomputed; TCP and UDP checksums are correct.
+
+const MIXED_SEED = 0x6d1_0ed;
+/** VRRP adverts a second (one per virtual router) divided by the share of VRRP wanted. */
+const MIXED_FRAMES_PER_S = Math.round(VIRTUAL_ROUTERS / 0.012);
+/** ARP a second beyond the scenario's (about 26): together 0.3% of the frames. */
+const MIXED_EXTRA_ARP_PER_S = 36;
+const MIXED_FLOWS = 96;
+/** Frame sizes on the wire (with the Ethernet header) and how often each comes. */
+const MIXED_SIZES: ReadonlyArray<readonly [bytes: number, weight: number]> = [
+  [60, 0.47], // TCP ACKs, padded to the Ethernet minimum
+  [66, 0.12], // ACKs with timestamps, small UDP
+  [90, 0.06], // DNS queries
+  [150, 0.05],
+  [300, 0.05],
+  [576, 0.06],
+  [1000, 0.04],
+  [1514, 0.15], // full segments
+];
+
+interface Flow {
+  v6: boolean;
+  vlan: number | null;
+  /** One frame per entry of MIXED_SIZES. */
+  frames: Uint8Array[];
+  /** Where the IPv4 header starts in each frame (-1 for IPv6). */
+  ipOffset: number;
+  nextId: number;
+}
+
+function be16(n: number): Uint8Array {
+  return Uint8Array.of((n >> 8) & 0xff, n & 0xff);
+}
+
+/** A TCP (ACK) or UDP segment with its checksum over the pseudo-header (RFC 793 §3.1, RFC 768, RFC 8200 §8.1). */
+function transport(tcp: boolean, v6: boolean, src: string, dst: string, sport: number, dport: number, payloadBytes: number, seed: number): Uint8Array {
+  const header = new Uint8Array(tcp ? 20 : 8);
+  header.set(be16(sport), 0);
+  header.set(be16(dport), 2);
+  if (tcp) {
+    header.set(Uint8Array.of(seed >>> 24, (seed >>> 16) & 0xff, (seed >>> 8) & 0xff, seed & 0xff), 4);
+    header[12] = 5 << 4;
+    header[13] = 0x10; // ACK
+    header.set(be16(502), 14);
+  } else {
+    header.set(be16(8 + payloadBytes), 4);
+  }
+  const payload = new Uint8Array(payloadBytes);
+  for (let i = 0; i < payloadBytes; i++) payload[i] = (seed + i * 31) & 0xff;
+  const segment = concat(header, payload);
+  const addrs = v6 ? concat(ipv6Bytes(src), ipv6Bytes(dst)) : concat(ipv4Bytes(src), ipv4Bytes(dst));
+  const pseudo = v6
+    ? concat(addrs, Uint8Array.of(0, 0, segment.length >> 8, segment.length & 0xff, 0, 0, 0, tcp ? 6 : 17))
+    : concat(addrs, Uint8Array.of(0, tcp ? 6 : 17), be16(segment.length));
+  const sum = internetChecksum(pseudo, segment);
+  segment.set(be16(!tcp && sum === 0 ? 0xffff : sum), tcp ? 16 : 6);
+  return segment;
+}
+
+function buildFlow(k: number, rng: () => number): Flow {
+  const v6 = k % 5 === 0;
+  const vlan = k % 6 === 1 ? 100 + (k % 4) : null;
+  const tcp = k % 4 !== 3;
+  const host = 1 + (k % 200);
+  const src = v6 ? `2001:db8:5::${host.toString(16)}` : `10.5.${k % 7}.${host}`;
+  const dst = v6 ? `2001:db8:9::${(k * 7 + 1).toString(16)}` : `192.0.2.${1 + ((k * 7) % 250)}`;
+  const sport = 32768 + Math.floor(rng() * 28000);
+  const dport = [443, 80, 53, 8080, 5432, 22][k % 6];
+  const link: LinkSpec = { kind: 'ethernet', src: `02:b0:00:00:${hex2(k)}:01`, dst: `02:c0:00:00:00:${hex2(k % 3)}`, ...(vlan === null ? {} : { vlans: [vlan] }) };
+  const linkBytes = 14 + (vlan === null ? 0 : 4);
+  const ipBytes = v6 ? 40 : 20;
+  const frames = MIXED_SIZES.map(([bytes]) => {
+    const payloadBytes = Math.max(0, bytes - linkBytes - ipBytes - (tcp ? 20 : 8));
+    const segment = transport(tcp, v6, src, dst, sport, dport, payloadBytes, Math.floor(rng() * 2 ** 32));
+    const packet = v6 ? encodeIpv6({ src, dst, nextHeader: tcp ? 6 : 17, hopLimit: 64 }, segment) : encodeIpv4({ src, dst, protocol: tcp ? 6 : 17, ttl: 64 }, segment);
+    const frame = encodeLink(link, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4, packet).bytes;
+    // Ethernet pads short frames to 60 bytes (IEEE 802.3 minimum without FCS).
+    return frame.length >= 60 ? frame : concat(frame, new Uint8Array(60 - frame.length));
+  });
+  return { v6, vlan, frames, ipOffset: v6 ? -1 : linkBytes, nextId: Math.floor(rng() * 65536) };
+}
+
+/** Sets the next IPv4 identification of the flow in `frame` and recomputes the header checksum (RFC 791 §3.1). */
+function stampIpv4Id(frame: Uint8Array, off: number, id: number): void {
+  frame[off + 4] = id >> 8;
+  frame[off + 5] = id & 0xff;
+  frame[off + 10] = 0;
+  frame[off + 11] = 0;
+  let sum = 0;
+  for (let i = off; i < off + 20; i += 2) sum += (frame[i] << 8) | frame[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const check = ~sum & 0xffff;
+  frame[off + 10] = check >> 8;
+  frame[off + 11] = check & 0xff;
+}
+
+/** Writes the first `frames` frames of the mixed capture to `path`. */
+export function generateMixed(path: string, frames: number): { frames: number; seconds: number } {
+  mkdirSync(dirname(path), { recursive: true });
+  const writer = new PcapWriter(path, { linkType: 1, snapLen: 65535 });
+  const scenario = new Scenario();
+  const rng = prng(MIXED_SEED);
+  const flows = Array.from({ length: MIXED_FLOWS }, (_, k) => buildFlow(k, rng));
+  const cumulative: number[] = [];
+  let acc = 0;
+  for (const [, weight] of MIXED_SIZES) cumulative.push((acc += weight));
+  const hostArp = Array.from({ length: 64 }, (_, h) =>
+    arpFrame({ arp: { op: 1, senderMac: `02:b1:00:00:00:${hex2(h)}`, senderIp: `10.5.9.${h + 1}`, targetMac: MAC_ZERO, targetIp: `10.5.9.${((h * 5) % 64) + 1}` } }).data,
+  );
+  let written = 0;
+  let second = START_TS;
+  let lastTs = START_TS;
+  try {
+    while (written < frames) {
+      scenario.applyPreempts(second);
+      const events = scenario.second(second);
+      const background = MIXED_FRAMES_PER_S - events.length - MIXED_EXTRA_ARP_PER_S;
+      // Background and extra ARP as slots at random times in the second, merged with the scenario.
+      const slots: { ts: number; arp: boolean }[] = [];
+      for (let n = 0; n < background; n++) slots.push({ ts: second + rng(), arp: false });
+      for (let n = 0; n < MIXED_EXTRA_ARP_PER_S; n++) slots.push({ ts: second + rng(), arp: true });
+      slots.sort((a, b) => a.ts - b.ts);
+      let e = 0;
+      for (const slot of slots) {
+        while (e < events.length && events[e].ts <= slot.ts && written < frames) {
+          writer.write(events[e]);
+          lastTs = events[e++].ts;
+          written++;
+        }
+        if (written === frames) break;
+        if (slot.arp) {
+          writer.write({ ts: slot.ts, data: hostArp[Math.floor(rng() * hostArp.length)] });
+        } else {
+          const flow = flows[Math.floor(rng() * flows.length)];
+          const r = rng();
+          let size = 0;
+          while (size < cumulative.length - 1 && r >= cumulative[size]) size++;
+          const frame = flow.frames[size];
+          if (flow.ipOffset >= 0) stampIpv4Id(frame, flow.ipOffset, (flow.nextId = (flow.nextId + 1) & 0xffff));
+          writer.write({ ts: slot.ts, data: frame });
+        }
+        lastTs = slot.ts;
+        if (++written === frames) break;
+      }
+      for (; e < events.length && written < frames; e++, written++) {
+        writer.write(events[e]);
+        lastTs = events[e].ts;
+      }
+      second++;
+    }
+  } finally {
+    writer.close();
+  }
+  return { frames: written, seconds: lastTs - START_TS };
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const opt = (name: string): string | undefined => {
@@ -316,9 +497,10 @@ function main(): void {
   };
   const frames = Number(opt('--frames') ?? 2_000_000);
   if (!Number.isInteger(frames) || frames <= 0) throw new Error('--frames must be a positive whole number');
-  const out = opt('--out') ?? `bench/out/vrrp-${label(frames)}.pcap`;
+  const mixed = args.includes('--mixed');
+  const out = opt('--out') ?? `bench/out/${mixed ? 'mixed' : 'vrrp'}-${label(frames)}.pcap`;
   const t0 = performance.now();
-  const r = generate(out, frames);
+  const r = (mixed ? generateMixed : generate)(out, frames);
   const s = ((performance.now() - t0) / 1000).toFixed(1);
   process.stdout.write(`${out}: ${r.frames} frames, ${(r.seconds / 3600).toFixed(2)} h of capture, written in ${s} s\n`);
 }

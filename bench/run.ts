@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { generate, label } from './generate.js';
+import { generate, generateMixed, label } from './generate.js';
 
 const OUT = 'bench/out';
 const SMALL = 200_000;
@@ -73,14 +73,29 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function capture(frames: number): string {
-  const path = `${OUT}/vrrp-${label(frames)}.pcap`;
+/** The dense capture (or with `mixed`, the mixed one) of `frames` frames, generated on demand. */
+function capture(frames: number, mixed = false): string {
+  const path = `${OUT}/${mixed ? 'mixed' : 'vrrp'}-${label(frames)}.pcap`;
   if (!existsSync(path)) {
     process.stderr.write(`generating ${path} ...\n`);
-    generate(path, frames);
+    (mixed ? generateMixed : generate)(path, frames);
   }
   return path;
 }
+
+/** `file` compressed by the real tool at its default level, made once. */
+function compressed(file: string, tool: 'gzip' | 'zstd'): string {
+  const path = `${file}.${tool === 'gzip' ? 'gz' : 'zst'}`;
+  if (!existsSync(path)) {
+    process.stderr.write(`compressing ${path} ...\n`);
+    const r = spawnSync('bash', ['-c', `${tool} -c -q '${file}' > '${path}.tmp' && mv '${path}.tmp' '${path}'`], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`${tool} failed`);
+  }
+  return path;
+}
+
+/** A shell pipeline, timed as one command (GNU time reports the largest child's peak RSS). */
+const shell = (line: string): string[] => ['bash', '-c', line];
 
 function runOnce(c: Command, scratch: string): Sample {
   const rssFile = join(scratch, 'rss');
@@ -183,7 +198,29 @@ export function commands(dist: string, withMemory: boolean, compare: Compare[] =
     { name: 'libpcap floor', argv: ['tcpdump', '-r', f, '-w', DEVNULL, 'ip proto 112 or ip6 proto 112 or arp'], frames: MAIN, note: 'read + BPF filter + write, no decoding' },
     { name: 'tshark -Y vrrp', argv: ['tshark', '-r', small, '-Y', 'vrrp'], frames: SMALL, scale: MAIN / SMALL, note: `first ${SMALL / 1000}k frames, time x${MAIN / SMALL}` },
     { name: 'vrrpscope text (200k)', argv: [...cli, small], frames: SMALL, scale: MAIN / SMALL, note: 'same file as tshark' },
+    { name: 'vrrpscope -v', argv: [...cli, f, '-v'], frames: MAIN, note: 'one line per packet with MACs, TTL, checksum' },
+    { name: 'tshark -T ek -Y vrrp', argv: ['tshark', '-r', small, '-T', 'ek', '-Y', 'vrrp'], frames: SMALL, note: `first ${SMALL / 1000}k frames: tshark's JSON` },
+    { name: 'vrrpscope --json (200k)', argv: [...cli, small, '--json'], frames: SMALL, note: 'same file as tshark -T ek' },
   ];
+  // The capture users have: a busy segment with 1.2% VRRP (bench/generate.ts --mixed).
+  const mixed = capture(MAIN, true);
+  list.push(
+    { name: 'mixed: libpcap floor', argv: ['tcpdump', '-r', mixed, '-w', DEVNULL, 'ip proto 112 or ip6 proto 112 or arp'], frames: MAIN, note: 'read + BPF filter + write' },
+    { name: 'mixed: tcpdump -nn (TZ set)', argv: ['tcpdump', '-nn', '-r', mixed, 'ip proto 112 or ip6 proto 112 or arp'], frames: MAIN, env: { TZ: ':/etc/localtime' }, note: 'filtered to VRRP and ARP' },
+    { name: 'mixed: vrrpscope -q', argv: [...cli, mixed, '-q'], frames: MAIN },
+    { name: 'mixed: vrrpscope text', argv: [...cli, mixed], frames: MAIN },
+  );
+  // Compressed copies of the dense capture, made by the real tools.
+  const gz = compressed(f, 'gzip');
+  const zst = compressed(f, 'zstd');
+  const smallGz = compressed(small, 'gzip');
+  list.push(
+    { name: 'gzip: vrrpscope -q F.gz', argv: [...cli, gz, '-q'], frames: MAIN },
+    { name: 'gzip: zcat F.gz | vrrpscope -q -', argv: shell(`zcat '${gz}' | ${cli.join(' ')} - -q`), frames: MAIN, note: 'decompression in another process' },
+    { name: 'gzip: tshark -r F.gz', argv: ['tshark', '-r', smallGz], frames: SMALL, scale: MAIN / SMALL, note: `first ${SMALL / 1000}k frames, time x${MAIN / SMALL}` },
+    { name: 'zstd: vrrpscope -q F.zst', argv: [...cli, zst, '-q'], frames: MAIN },
+    { name: 'zstd: zstd -dc F.zst | vrrpscope -q -', argv: shell(`zstd -dc -q '${zst}' | ${cli.join(' ')} - -q`), frames: MAIN, note: 'decompression in another process' },
+  );
   const big = withMemory ? capture(BIG) : '';
   if (withMemory) {
     list.push(
@@ -235,6 +272,7 @@ export function verdicts(results: Result[]): string {
   const tshark = by('tshark -Y vrrp');
   const text200 = by('vrrpscope text (200k)');
   const yes = (ok: boolean) => (ok ? '**met**' : '**not met**');
+  lines.push(...roundFourVerdicts(by, yes));
   if (q) lines.push(`- read -q >= 3,000,000 frames/s: ${fmtRate(q.framesPerS)} ${yes(q.framesPerS >= 3e6)}`);
   if (q && floor) lines.push(`- read -q within 3x of the libpcap floor: ${(q.medianS / floor.medianS).toFixed(1)}x ${yes(q.medianS <= 3 * floor.medianS)}`);
   if (text && td.length) {
@@ -271,6 +309,30 @@ export function verdicts(results: Result[]): string {
     if (parts.length) lines.push(`- [${label}]: ${parts.join('; ')}`);
   }
   return lines.join('\n');
+}
+
+/** The fourth round's targets (issue 17), each a ratio of two commands timed in the same run. */
+function roundFourVerdicts(by: (n: string) => Result | undefined, yes: (ok: boolean) => string): string[] {
+  const lines: string[] = [];
+  const ratio = (a: string, b: string, target: number, what: string, atLeast = false): void => {
+    const x = by(a);
+    const y = by(b);
+    if (!x || !y) return;
+    const r = x.medianScaledS / y.medianScaledS;
+    lines.push(atLeast ? `- ${what}: ${(1 / r).toFixed(1)}x (target >= ${target}x) ${yes(1 / r >= target)}` : `- ${what}: ${r.toFixed(2)}x (target <= ${target}x) ${yes(r <= target)}`);
+  };
+  ratio('mixed: vrrpscope -q', 'mixed: libpcap floor', 1.1, 'mixed: read -q / libpcap floor');
+  ratio('mixed: vrrpscope text', 'mixed: libpcap floor', 1.1, 'mixed: read / libpcap floor');
+  ratio('vrrpscope -q', 'libpcap floor', 2, 'dense: read -q / libpcap floor');
+  ratio('vrrpscope text', 'tcpdump -nn (TZ set)', 0.4, 'dense: read / tcpdump -nn (TZ set)');
+  ratio('vrrpscope -v', 'tcpdump -nn -v (TZ set)', 0.5, 'dense: read -v / tcpdump -nn -v (TZ set)');
+  ratio('vrrpscope --json (200k)', 'tshark -T ek -Y vrrp', 20, 'dense 200k: read --json faster than tshark -T ek -Y vrrp', true);
+  ratio('gzip: vrrpscope -q F.gz', 'gzip: zcat F.gz | vrrpscope -q -', 1.1, 'gzip: read -q F.gz / zcat F.gz | read -q -');
+  ratio('zstd: vrrpscope -q F.zst', 'zstd: zstd -dc F.zst | vrrpscope -q -', 1.1, 'zstd: read -q F.zst / zstd -dc F.zst | read -q -');
+  const tg = by('gzip: tshark -r F.gz');
+  const vg = by('gzip: vrrpscope -q F.gz');
+  if (tg && vg) lines.push(`- gzip: tshark -r F.gz (200k, x10) / read -q F.gz: ${(tg.medianScaledS / vg.medianS).toFixed(1)}x`);
+  return lines;
 }
 
 const START = '<!-- bench:start (written by bench/run.ts --write) -->';

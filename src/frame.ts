@@ -21,6 +21,12 @@ export interface Frame {
   iface?: string;
 }
 
+/** A record's time in epoch seconds from its whole seconds and microseconds (see BufferFrame). */
+export function frameTime(seconds: number, micros: number): number {
+  // One division of the exact integer count gives the double nearest the true time.
+  return micros === 0 ? seconds : (seconds * 1e6 + micros) / 1e6;
+}
+
 /**
  * A frame as a window on its source's buffer. `data` is made when first asked for: a consumer
  * that reads the bytes through `buffer` / `view` from `start` to `end` (the decoder answering a
@@ -57,8 +63,7 @@ export class BufferFrame implements Frame {
 
   /** Makes this object the next frame (for a source whose consumer keeps nothing of a frame: see ReadOptions.reuseFrame). */
   refill(seconds: number, micros: number, linkType: number, buffer: Uint8Array, view: DataView, start: number, end: number, origLen: number, record: number, offset: number): this {
-    // One division of the exact integer count gives the double nearest the true time.
-    this.ts = micros === 0 ? seconds : (seconds * 1e6 + micros) / 1e6;
+    this.ts = frameTime(seconds, micros);
     this.linkType = linkType;
     this.origLen = origLen;
     this.record = record;

@@ -3,9 +3,10 @@
 import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
-import { readCapture } from './capture/file.js';
-import type { Frame } from './frame.js';
+import { readCapture, type FrameSkip } from './capture/file.js';
+import { frameTime, type Frame } from './frame.js';
 import { Decoder } from './decode/decoder.js';
+import { skippable } from './decode/prefilter.js';
 import type { Decoded, Packet } from './decode/types.js';
 import { COLOR, MONO, type Palette } from './render/color.js';
 import type { CaptureTotals } from './capture/types.js';
@@ -66,6 +67,19 @@ export class Pipeline {
     this.palette = o.color ? COLOR : MONO;
     this.lineOptions = { verbose: !!o.verbose, palette: this.palette };
     this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a) => this.onAlert(a) });
+  }
+
+  /**
+   * For a file reader (ReadOptions.skip): frames decodeFrame would call 'other' are skipped in the
+   * reader's chunk and reach skipped() with their time only.
+   */
+  readonly skip: FrameSkip = { test: skippable, onSkipped: (seconds, micros) => this.skipped(frameTime(seconds, micros)) };
+  /** What frame() does with an 'other' packet, for a frame that was never built. */
+  skipped(ts: number): void {
+    this.frames++;
+    if (this.firstTs === null) this.firstTs = ts;
+    if (this.o.vrid) this.analyzer.tick(ts);
+    else this.analyzer.other(ts);
   }
 
   frame(f: Frame): void {
@@ -136,9 +150,10 @@ export class Pipeline {
 
 /** Feeds one capture file through the pipeline until the file ends or the pipeline is done. */
 export async function readInto(pipeline: Pipeline, file: string): Promise<void> {
-  // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record).
+  // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record),
+  // and frames it would only count are skipped in the reader (decode/prefilter.ts).
   await readCapture(file, (f) => {
     pipeline.frame(f);
     return !pipeline.done;
-  }, { reuseFrame: true });
+  }, { reuseFrame: true, skip: pipeline.skip });
 }

@@ -112,6 +112,17 @@ export class Analyzer {
 
   private readonly at: Sighting = { segment: 0, place: 0, ipId: -1 };
 
+  /**
+   * A frame of something not analysed (what ingest() does for an 'other' packet), for a reader
+   * that skipped the frame without building it: counted, and its time taken.
+   */
+  other(ts: number): void {
+    const st = this.st;
+    st.totals.packets++;
+    this.advanceTo(ts);
+    st.totals.other++;
+  }
+
   /** Advance packet time without a packet (live capture ticks every 100 ms). */
   tick(ts: number): void {
     this.advanceTo(ts);

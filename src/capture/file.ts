@@ -11,11 +11,24 @@ import { CaptureError, MAX_SNAPLEN } from './types.js';
 import { BufferFrame, type Frame } from '../frame.js';
 import type { CaptureFormat, FormatReader, ParseContext } from './format.js';
 import { PcapngBlocks } from './pcapng.js';
+import type { Compression } from './compressed.js';
 
 export type { CaptureFormat } from './format.js';
 
 /** A frame sink that may return `false` to stop the reader (for `-c N`); a FrameSink fits. */
 export type FrameHandler = (frame: Frame) => boolean | void;
+
+/**
+ * Frames the consumer has no use for, told from their bytes in the reader's chunk (as BPF tells
+ * them in libpcap): `test` sees the frame in bytes[start, end) and answers true to skip it; a
+ * skipped frame is never built, only its time is handed to `onSkipped` (whole seconds and
+ * microseconds, as BufferFrame takes them: see frameTime). It keeps its record number and counts
+ * in `frames`.
+ */
+export interface FrameSkip {
+  test(bytes: Uint8Array, start: number, end: number, linkType: number): boolean;
+  onSkipped(seconds: number, micros: number): void;
+}
 
 export interface ParserOptions {
   /** Prefix for error messages: the file name, or "stdin". */
@@ -24,12 +37,14 @@ export interface ParserOptions {
   maxFrames?: number;
   /** See ReadOptions.reuseFrame. */
   reuseFrame?: boolean;
+  /** See ReadOptions.skip. */
+  skip?: FrameSkip;
 }
 
 export interface ReadResult {
   /** Undefined only when reading stopped before the first bytes. */
   format: CaptureFormat | undefined;
-  /** Frames delivered to the sink. */
+  /** Frames read: delivered to the sink, or skipped (ReadOptions.skip). */
   frames: number;
   /** Bytes of the input taken up by the header, records and blocks that were read. */
   bytes: number;
@@ -54,7 +69,7 @@ export class CaptureParser implements ParseContext {
   bytes = 0;
 
   private reader: FormatReader | undefined;
-  private readonly name: string;
+  readonly name: string;
   private readonly maxFrames: number;
   private received = 0;
   private carry = new Uint8Array(256);
@@ -65,6 +80,7 @@ export class CaptureParser implements ParseContext {
   /** The one frame object refilled for every record, with options.reuseFrame. */
   private reused: BufferFrame | null = null;
   private readonly reuseFrame: boolean;
+  private readonly skip: FrameSkip | undefined;
 
   constructor(
     private readonly sink: FrameHandler,
@@ -73,7 +89,13 @@ export class CaptureParser implements ParseContext {
     this.name = options.name ?? '';
     this.maxFrames = options.maxFrames ?? Infinity;
     this.reuseFrame = options.reuseFrame ?? false;
+    this.skip = options.skip;
     if (this.maxFrames <= 0) this.stopped = true;
+  }
+
+  /** Bytes pushed so far (decompressed bytes, for a compressed input). */
+  get receivedBytes(): number {
+    return this.received;
   }
 
   get format(): CaptureFormat | undefined {
@@ -141,6 +163,12 @@ export class CaptureParser implements ParseContext {
 
   deliver(seconds: number, micros: number, linkType: number, bytes: Uint8Array, view: DataView, start: number, end: number, origLen: number, offset: number): boolean {
     const record = ++this.frames;
+    const skip = this.skip;
+    if (skip !== undefined && skip.test(bytes, start, end, linkType)) {
+      skip.onSkipped(seconds, micros);
+      if (record >= this.maxFrames) this.stopped = true;
+      return this.stopped;
+    }
     const frame = !this.reuseFrame ? new BufferFrame(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset)
       : this.reused === null ? (this.reused = new BufferFrame(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset))
       : this.reused.refill(seconds, micros, linkType, bytes, view, start, end, origLen, record, offset);
@@ -331,6 +359,19 @@ class PcapRecords implements FormatReader {
   }
 }
 
+/** Bytes needed to tell a compressed input from a capture. */
+const MAGIC_BYTES = 4;
+
+/**
+ * The compression of an input that starts with `head`, or undefined: RFC 1952 §2.3.1 (gzip
+ * members start 1f 8b), RFC 8878 §3.1.1 (zstd frames start 28 b5 2f fd, 0xFD2FB528 little endian).
+ */
+export function compressionOf(head: Uint8Array): Compression | undefined {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return undefined;
+}
+
 /** Files people mistake for captures, by their first bytes (each format's published magic). */
 const LOOKALIKES: ReadonlyArray<{ prefix: readonly number[]; what: string }> = [
   { prefix: [0x1f, 0x8b], what: 'gzip: decompress it first' },
@@ -367,10 +408,15 @@ export interface ReadOptions {
    * refilled for every record instead of a new one each (a tenth of what reading allocated).
    */
   reuseFrame?: boolean;
+  /** Frames to skip without building them (see FrameSkip). */
+  skip?: FrameSkip;
 }
 
 /** Large reads keep the per-chunk cost (a syscall, a carried record) small next to the per-frame work. */
 export const FILE_CHUNK_BYTES = 1 << 20;
+
+/** Compressed input is read in smaller pieces: each inflates to several times its size. */
+const COMPRESSED_CHUNK_BYTES = 128 << 10;
 
 /**
  * Reads a whole capture, calling `onFrame` for every packet. `source` is a file path, "-" for
@@ -385,7 +431,12 @@ export async function readCapture(
   const { signal } = options;
   const path = typeof source === 'string' && source !== '-' ? source : undefined;
   const stream = path === undefined ? (source === '-' ? process.stdin : (source as AsyncIterable<Uint8Array>)) : undefined;
-  const parser = new CaptureParser(onFrame, { name: options.name ?? path ?? 'stdin', maxFrames: options.maxFrames, reuseFrame: options.reuseFrame });
+  const parser = new CaptureParser(onFrame, {
+    name: options.name ?? path ?? 'stdin',
+    maxFrames: options.maxFrames,
+    reuseFrame: options.reuseFrame,
+    skip: options.skip,
+  });
   // Aborting stops delivery at once, even in the middle of a chunk, and ends the stream: an idle
   // pipe yields no chunk at which we could notice.
   const onAbort = (): void => {
@@ -398,9 +449,9 @@ export async function readCapture(
     if (parser.stopped) {
       // nothing to read
     } else if (path !== undefined) {
-      await readFileInto(path, parser, options.chunkBytes ?? FILE_CHUNK_BYTES);
+      await readFileInto(path, parser, options.chunkBytes ?? FILE_CHUNK_BYTES, parser.name);
     } else {
-      await readStreamInto(stream as AsyncIterable<Uint8Array>, parser);
+      await readStreamInto(stream as AsyncIterable<Uint8Array>, parser, parser.name);
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -409,13 +460,28 @@ export async function readCapture(
   return parser.result();
 }
 
-async function readFileInto(path: string, parser: CaptureParser, chunkBytes: number): Promise<void> {
+async function readFileInto(path: string, parser: CaptureParser, chunkBytes: number, name: string): Promise<void> {
   const fd = fs.openSync(path, 'r');
+  let compressed = false;
   try {
     const buffer = new Uint8Array(chunkBytes);
-    for (;;) {
+    for (let first = true; ; first = false) {
       const n = fs.readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) return;
+      if (first) {
+        const kind = compressionOf(buffer.subarray(0, n));
+        if (kind !== undefined) {
+          compressed = true;
+          fs.closeSync(fd);
+          const input = fs.createReadStream(path, { highWaterMark: COMPRESSED_CHUNK_BYTES });
+          try {
+            const { decompressInto } = await import('./compressed.js');
+            return await decompressInto(kind, input, parser, name);
+          } finally {
+            input.destroy();
+          }
+        }
+      }
       parser.push(buffer.subarray(0, n));
       if (parser.stopped) return;
       // Synchronous reads are the fast path, but yielding between chunks lets a SIGINT handler or
@@ -424,18 +490,45 @@ async function readFileInto(path: string, parser: CaptureParser, chunkBytes: num
       if (parser.stopped) return;
     }
   } finally {
-    fs.closeSync(fd);
+    if (!compressed) fs.closeSync(fd);
   }
 }
 
-async function readStreamInto(stream: AsyncIterable<Uint8Array>, parser: CaptureParser): Promise<void> {
+async function readStreamInto(stream: AsyncIterable<Uint8Array>, parser: CaptureParser, name: string): Promise<void> {
+  const chunks = stream[Symbol.asyncIterator]();
   try {
-    for await (const chunk of stream) {
-      parser.push(chunk);
+    // The first MAGIC_BYTES tell a compressed stream; a pipe may hand them over in pieces.
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < MAGIC_BYTES) {
+      const next = await chunks.next();
+      if (next.done) break;
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const first = head.length === 1 ? head[0] : Buffer.concat(head);
+    const kind = compressionOf(first);
+    if (kind !== undefined) {
+      const rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => chunks };
+      const { decompressInto } = await import('./compressed.js');
+      return await decompressInto(kind, prepend(first, rest), parser, name);
+    }
+    if (first.length > 0) parser.push(first);
+    if (parser.stopped) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      parser.push(next.value);
       if (parser.stopped) return;
     }
   } catch (err) {
     // A stream we destroyed on abort ends with a premature-close error: that is the stop, not a fault.
     if (!parser.stopped || err instanceof CaptureError) throw err;
+  } finally {
+    // As a for-await loop would on leaving early: a stream stopped at -c N is closed.
+    if (parser.stopped) await chunks.return?.()?.catch(() => {});
   }
+}
+
+async function* prepend(first: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield first;
+  yield* rest;
 }

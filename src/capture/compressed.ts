@@ -1,0 +1,179 @@
+// Compressed captures: a pcap or pcapng file that was gzip'ed or zstd'ed on its way off a
+// production box. file.ts tells them by their magic (compressionOf), never by the file name, and
+// imports this module only then: `read` of a plain capture loads no decompressor.
+//
+// Decompression is a stream in front of the capture parser: each decompressed piece is pushed to
+// the parser as it comes out and nothing else is kept, so a small file that inflates without end
+// (a decompression bomb) is read in the memory of one piece and stops at `-c N` like any capture.
+// gzip runs in Node's zlib, on libuv's thread pool, so inflating overlaps with parsing. Node 20's
+// zlib has no zstd (it came in Node 22.15), so zstd goes through fzstd, a maintained pure
+// JavaScript decoder with a streaming interface: nothing to compile or download at install.
+
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { CaptureError } from './types.js';
+import { pushByFrame, ZstdFrameError, ZstdFrameWalker } from './zstd-frames.js';
+
+export type Compression = 'gzip' | 'zstd';
+
+/** Where decompressed bytes go: the capture parser. */
+export interface ByteSink {
+  push(chunk: Uint8Array): void;
+  readonly stopped: boolean;
+  /** Decompressed bytes pushed so far, and the frames delivered from them (for the error line). */
+  readonly receivedBytes: number;
+  readonly frames: number;
+}
+
+/** Output piece of the gzip stream: large enough that per-piece costs vanish next to parsing. */
+const GZIP_CHUNK_BYTES = 256 * 1024;
+/** Input slice per fzstd push: bounds how long one push runs before a stop is seen. */
+const ZSTD_SLICE_BYTES = 64 * 1024;
+
+/**
+ * Decompresses `input` (the whole compressed stream, from its first byte) into `sink` until the
+ * input ends or the sink stops. Rejects with CaptureError naming the damage when the compressed
+ * data is truncated or corrupt; everything decompressed before it has reached the sink.
+ */
+export async function decompressInto(kind: Compression, input: AsyncIterable<Uint8Array>, sink: ByteSink, name: string): Promise<void> {
+  try {
+    if (kind === 'gzip') await gunzipInto(input, sink);
+    else await unzstdInto(input, sink);
+  } catch (err) {
+    if (err instanceof CaptureError) throw err;
+    const damage = describeDamage(kind, err);
+    if (damage === undefined) throw err;
+    const record = sink.frames + 1;
+    throw new CaptureError(`${name}: ${damage}, after ${sink.receivedBytes} bytes of capture (${sink.frames} frames)`, record, sink.receivedBytes);
+  }
+}
+
+async function gunzipInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
+  const gunzip = zlib.createGunzip({ chunkSize: GZIP_CHUNK_BYTES });
+  const source = Readable.from(input, { objectMode: false });
+  // An error reading the input ends the decompressor with it, so the loop below sees it.
+  source.on('error', (err) => gunzip.destroy(err));
+  source.pipe(gunzip);
+  try {
+    for await (const piece of gunzip) {
+      sink.push(piece as Uint8Array);
+      if (sink.stopped) return;
+    }
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+}
+
+/** Thrown from fzstd's callback to end a push early once the sink has stopped. */
+const STOP = Symbol('stop');
+
+async function unzstdInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
+  // The worker is the built zstd-worker.js beside this module; run from TypeScript sources (the
+  // tests), there is none, and zstd is decompressed on this thread instead, with the same walk.
+  if (import.meta.url.endsWith('.ts')) return unzstdHere(input, sink);
+  return unzstdInWorker(input, sink);
+}
+
+async function unzstdHere(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
+  const walker = new ZstdFrameWalker();
+  const zstd = new Decompress((piece) => {
+    if (piece.length === 0) return;
+    sink.push(piece);
+    if (sink.stopped) throw STOP;
+  });
+  try {
+    for await (const chunk of input) {
+      for (let at = 0; at < chunk.length; at += ZSTD_SLICE_BYTES) {
+        pushByFrame(zstd, walker, chunk.subarray(at, at + ZSTD_SLICE_BYTES));
+        // Lets a timer or signal handler run between slices of a long synchronous inflate.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    zstd.push(new Uint8Array(0), true);
+  } catch (err) {
+    if (err !== STOP) throw err;
+  }
+}
+
+/** Decompressed pieces (up to 128 KiB each) the worker may have ready ahead of the parser. */
+const ZSTD_PIECES_AHEAD = 4;
+/** Compressed chunks handed to the worker and not yet used up. */
+const ZSTD_CHUNKS_AHEAD = 2;
+
+function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
+  const credits = new Int32Array(new SharedArrayBuffer(4));
+  credits[0] = ZSTD_PIECES_AHEAD;
+  const worker = new Worker(new URL('./zstd-worker.js', import.meta.url), {
+    workerData: { credits },
+    // fzstd's garbage is one block at a time: a small young generation keeps the thread's RSS down.
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+  });
+  let settled = false;
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  return new Promise<void>((resolve, reject) => {
+    const finish = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      wake?.();
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    worker.on('message', (m: Uint8Array | { took?: true; done?: true; error?: string; code?: unknown }) => {
+      if (settled) return;
+      if (m instanceof Uint8Array) {
+        try {
+          sink.push(m);
+        } catch (err) {
+          return finish(err);
+        }
+        if (sink.stopped) return finish();
+        Atomics.add(credits, 0, 1);
+        Atomics.notify(credits, 0);
+      } else if (m.took) {
+        inFlight--;
+        wake?.();
+      } else if (m.done) {
+        finish();
+      } else if (m.error !== undefined) {
+        finish(m.code === 'frame' ? new ZstdFrameError(m.error) : Object.assign(new Error(m.error), { code: m.code }));
+      }
+    });
+    worker.on('error', finish);
+    void (async () => {
+      try {
+        for await (const chunk of input) {
+          if (settled) return;
+          worker.postMessage(chunk);
+          inFlight++;
+          while (inFlight >= ZSTD_CHUNKS_AHEAD && !settled) await new Promise<void>((w) => (wake = w));
+          wake = null;
+        }
+        if (!settled) worker.postMessage({ end: true });
+      } catch (err) {
+        finish(err);
+      }
+    })();
+  });
+}
+
+/** One phrase for what is wrong with the compressed data, or undefined for an error that is not about it. */
+function describeDamage(kind: Compression, err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (kind === 'gzip') {
+    // zlib's Z_BUF_ERROR at the end of input: the deflate stream or its trailer is incomplete.
+    if (code === 'Z_BUF_ERROR') return 'gzip data ends early: the compressed file is truncated';
+    if (code === 'Z_DATA_ERROR' || code === 'Z_STREAM_ERROR') return `gzip data is corrupt: ${err.message}`;
+    return undefined;
+  }
+  if (err instanceof ZstdFrameError) return `zstd data is corrupt or unsupported: ${err.message}`;
+  // fzstd's ZstdErrorCode: 5 is UnexpectedEOF, the others bad data or limits.
+  if (typeof code !== 'number') return undefined;
+  if (code === 5) return 'zstd data ends early: the compressed file is truncated';
+  return `zstd data is corrupt: ${err.message}`;
+}
