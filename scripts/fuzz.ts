@@ -868,7 +868,8 @@ function parseFile(bytes: Uint8Array, chunk: () => number, feed: boolean): Parse
     for (let i = 0; i < f.data.length; i += 7) sum = (sum * 31 + f.data[i]) | 0;
     frames.push({ record: f.record, offset: f.offset, ts: f.ts, linkType: f.linkType, origLen: f.origLen, length: f.data.length, sum });
     if (f.data.length > MAX_SNAPLEN) report('reader', `frame of ${f.data.length} bytes, above MAX_SNAPLEN`, 'snaplen');
-    if (feed) runFrame(f);
+    // The run stops at exactly --frames: a seed file may hold more frames than are left.
+    if (feed && frameCount < MAX_FRAMES) runFrame(f);
   });
   let error: string | null = null;
   try {
