@@ -414,6 +414,27 @@ function checkBlockedBackup(c: Checker, capture?: string, ruleOn = 'n2'): { from
   return { from, to };
 }
 
+/**
+ * Who discarded n1's adverts during a blockedBackup() split and what each capture saw of them:
+ * the evidence a reader of the node captures has to tell a discarding host from a dropping path.
+ */
+function splitFacts(c: Checker, ruleOn: string, where: 'host-input' | 'path'): Record<string, unknown> {
+  const block = c.action(ruleOn, 'nft-add');
+  const unblock = c.action(ruleOn, 'nft-remove');
+  const from = c.entered('n2', 'MASTER', { after: block?.ts ?? Infinity })?.ts ?? null;
+  const to = unblock?.ts ?? null;
+  const during = (src: string, capture?: string) => c.adverts({ src: c.node(src).ip, after: from ?? Infinity, before: to ?? 0, capture }).length;
+  return {
+    discardedBy: ruleOn === 'switch' ? 'the path (bridge)' : ruleOn,
+    where,
+    rule: block?.detail ?? null,
+    split: { ruleAddedTs: block?.ts ?? null, n2MasterTs: from, ruleRemovedTs: to, n2BackupTs: c.entered('n2', 'BACKUP', { after: to ?? Infinity })?.ts ?? null },
+    advertsDuringSplit: Object.fromEntries([undefined, 'n1', 'n2'].map((cap) => [
+      cap ? `${cap}.pcap` : 'bridge', { fromN1: during('n1', cap), fromN2: during('n2', cap) },
+    ])),
+  };
+}
+
 function rejectScenario(name: string, rejectWith: string, icmp: { code: number; words: string }): Scenario {
   return {
     name,
@@ -678,6 +699,7 @@ const SEGMENT_SCENARIOS: Scenario[] = [
           `the ${n} capture has ${c.adverts({ capture: n }).length} adverts, the bridge ${c.adverts().length}`);
       }
     },
+    facts: (c) => splitFacts(c, 'n2', 'host-input'),
     expect: {
       mustRaise: ['duplicate-master'],
       mustNotRaise: DROPPED_ON_N2_CLEAN,
@@ -727,6 +749,7 @@ const SEGMENT_SCENARIOS: Scenario[] = [
       c.ok(c.adverts({ src: n2, after: from, before: to, capture: 'n2' }).length >= 5, 'n2\'s capture lacks its own adverts during the split');
       c.ok(c.adverts({ src: n2, after: from, before: to, capture: 'n1' }).length >= 5, 'n2\'s adverts did not reach n1 during the split');
     },
+    facts: (c) => splitFacts(c, 'switch', 'path'),
     expect: {
       mustRaise: [],
       mustNotRaise: [...without(PATH_CLEAN, 'hidden-master'), 'nonstandard-group', 'unicast', 'vrrp-rejected', 'no-group-member', 'priority-change'],
