@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Severity } from './analyze/alerts.js';
 import { readCapture } from './capture/file.js';
 import { CaptureError } from './capture/types.js';
+import { alertmanagerEndpoint } from './render/alertmanager.js';
 import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
@@ -39,6 +40,15 @@ function parsePositive(s: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+function parseAlertmanagerUrl(s: string): string {
+  try {
+    alertmanagerEndpoint(s);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--alertmanager: /, ''));
+  }
+  return s;
 }
 
 function parseCount(s: string): number {
@@ -162,6 +172,10 @@ export function buildProgram(): Command {
     .option('-Z, --user <name>', 'user to drop root privileges to once the interface and -w file are open', 'nobody')
     .option('--no-drop-privileges', 'keep running as root')
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 32)', parsePositive)
+    .option('--alertmanager <url>', 'post alerts to this Alertmanager (API v2) as they are raised and cleared', parseAlertmanagerUrl)
+    .option('--evidence <dir>', 'flight recorder: on a critical alert, write the frames around it to a pcap in this directory')
+    .option('--evidence-seconds <s>', 'seconds of frames kept before and written after the alert (default 120)', parsePositive)
+    .option('--evidence-max <MB>', 'most megabytes of evidence files in --evidence, oldest deleted first (default 100)', parsePositive)
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], opts: Record<string, unknown>) => {
       const o = runOptions(opts);
@@ -179,6 +193,10 @@ export function buildProgram(): Command {
         mono: !!opts.mono || opts.color === false,
         user: opts.dropPrivileges === false ? null : (opts.user as string),
         bufferBytes: opts.bufferSize === undefined ? undefined : Math.round((opts.bufferSize as number) * 1024 * 1024),
+        alertmanager: opts.alertmanager as string | undefined,
+        evidence: opts.evidence as string | undefined,
+        evidenceSeconds: opts.evidenceSeconds as number | undefined,
+        evidenceMaxBytes: opts.evidenceMax === undefined ? undefined : Math.round((opts.evidenceMax as number) * 1024 * 1024),
       });
       process.exit(code);
     });

@@ -9,6 +9,7 @@ import { PcapWriter } from './capture/writer.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
+import { AlertSinks } from './sinks.js';
 import { startLiveTui, terminalProblem } from './tui.js';
 
 export interface LiveRunOptions extends RunOptions {
@@ -23,6 +24,12 @@ export interface LiveRunOptions extends RunOptions {
   /** Drop root to this user once the interface and the -w file are open; null keeps root. */
   user: string | null;
   bufferBytes?: number;
+  /** Alertmanager base URL: alerts are posted there as they are raised and cleared. */
+  alertmanager?: string;
+  /** Flight recorder directory: a critical alert writes the frames around it there. */
+  evidence?: string;
+  evidenceSeconds?: number;
+  evidenceMaxBytes?: number;
 }
 
 /** The analyzer's clock advances every 100 ms while live, so missed-advert fires on time. */
@@ -32,11 +39,13 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   const localAddrs = interfaceAddresses(o.iface);
   // With extra filter words, ARP / IGMP / ICMP may be filtered away: absence is then no evidence.
   const out = o.tui ? null : new Output(1);
-  const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out);
+  let sinks: AlertSinks | null = null;
+  const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out, (a) => sinks?.alert(a));
   let writer: PcapWriter | null = null;
   let capture: LiveCapture;
   const onFrame = (f: Frame): void => {
     writer?.write(f);
+    sinks?.frame(f);
     pipeline.frame(f);
     if (pipeline.done) stop('count');
   };
@@ -47,6 +56,14 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   }
   try {
     if (o.write) writer = new PcapWriter(o.write, { linkType: capture.linkType });
+    if (o.alertmanager || o.evidence) {
+      // The dashboard owns the terminal: delivery and evidence lines would tear it.
+      const log = o.tui ? () => {} : (line: string) => process.stderr.write(`vrrpscope: ${escapeControls(line)}\n`);
+      sinks = new AlertSinks({
+        alertmanager: o.alertmanager, evidence: o.evidence, evidenceSeconds: o.evidenceSeconds, evidenceMaxBytes: o.evidenceMaxBytes,
+        segment: o.iface, linkType: capture.linkType, log,
+      });
+    }
     // Nothing from the wire is read before this: frames arrive only from the event loop.
     const drop = o.user === null ? null : dropPrivileges(o.user);
     if (!o.tui) {
@@ -85,8 +102,12 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     if (tui) tui.close();
     else pipeline.finish(stats());
     if (endError) process.stderr.write(`vrrpscope: ${escapeControls(endError)}\n`);
-    finished = true;
-    resolveDone(endError ? EXIT.ERROR : pipeline.exitCode());
+    const code = endError ? EXIT.ERROR : pipeline.exitCode();
+    // The evidence file is completed and what is queued for Alertmanager gets one last try.
+    void (sinks?.close() ?? Promise.resolve()).finally(() => {
+      finished = true;
+      resolveDone(code);
+    });
   }
 
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

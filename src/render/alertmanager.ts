@@ -75,6 +75,18 @@ function annotation(s: string): string {
   return v.length > ANNOTATION_MAX ? v.slice(0, ANNOTATION_MAX - 1) + '…' : v;
 }
 
+/** Where alerts are posted for a base URL; throws a one-line reason for a URL that cannot be one. */
+export function alertmanagerEndpoint(url: string): string {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new Error(`--alertmanager: not a URL: ${escapeControls(url)}`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--alertmanager: not an http(s) URL: ${escapeControls(url)}`);
+  return base.href.replace(/\/+$/, '') + '/api/v2/alerts';
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -104,14 +116,7 @@ export class AlertmanagerSink {
   private closed = false;
 
   constructor(opts: AlertmanagerOptions) {
-    let base: URL;
-    try {
-      base = new URL(opts.url);
-    } catch {
-      throw new Error(`--alertmanager: not a URL: ${opts.url}`);
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--alertmanager: not an http(s) URL: ${opts.url}`);
-    this.endpoint = base.href.replace(/\/+$/, '') + '/api/v2/alerts';
+    this.endpoint = alertmanagerEndpoint(opts.url);
     for (const name of Object.keys(opts.labels ?? {})) {
       if (!LABEL_NAME.test(name)) throw new Error(`--alertmanager: not a label name: ${name}`);
     }

@@ -2,11 +2,8 @@
 // clustering off). Only the 400/500 answers come from a small HTTP server: Alertmanager cannot be
 // made to answer 500, and the sink never sends what it would refuse with 400.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
-import * as os from 'node:os';
+import type * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/analyze/alerts.js';
@@ -14,76 +11,25 @@ import { AlertmanagerSink, alertmanagerHook } from '../../src/render/alertmanage
 import { Pipeline } from '../../src/pipeline.js';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/capture/types.js';
+import { AlertmanagerServer, alertmanagerSkip, freePort, until, type Listed } from '../support/alertmanager.js';
 
-const BINARY = spawnSync('sh', ['-c', 'command -v prometheus-alertmanager || command -v alertmanager'], { encoding: 'utf8' }).stdout.trim() || undefined;
-const skip = BINARY ? undefined : 'prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)';
+const skip = alertmanagerSkip;
 if (skip) console.warn(`skipping Alertmanager tests: ${skip}`);
 const SPLIT_BRAIN = path.resolve(import.meta.dirname, '../../pcaps/lab/split-brain.pcap');
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrpscope-am-'));
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const p of started) p.kill('SIGKILL');
-  fs.rmSync(tmp, { recursive: true, force: true });
+const started: AlertmanagerServer[] = [];
+afterAll(async () => {
+  for (const am of started) await am.stop();
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+async function startAlertmanager(port: number): Promise<AlertmanagerServer> {
+  const am = new AlertmanagerServer(port);
+  started.push(am);
+  return am.start();
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Starts Alertmanager on 127.0.0.1:port and waits until it is ready. */
-async function startAlertmanager(port: number): Promise<ChildProcess> {
-  const dir = fs.mkdtempSync(path.join(tmp, 'am-'));
-  const config = path.join(dir, 'alertmanager.yml');
-  fs.writeFileSync(config, 'route:\n  receiver: none\n  group_wait: 1h\nreceivers:\n  - name: none\n');
-  const child = spawn(BINARY!, [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  started.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  await until(`alertmanager on port ${port} (${stderr})`, async () => {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`);
-    const res = await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => null);
-    return res?.ok;
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-interface Listed {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  status: { state: string };
-}
-
-async function listed(port: number): Promise<Listed[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as Listed[];
-}
+const listed = (port: number): Promise<Listed[]> => started.find((am) => am.port === port)!.alerts();
+const stop = (am: AlertmanagerServer): Promise<void> => am.stop();
 
 const nowS = (): number => Date.now() / 1000;
 
