@@ -90,6 +90,8 @@ export class FlightRecorder {
   private readonly files: { path: string; bytes: number }[] = [];
   private errors = 0;
   private active: { writer: PcapWriter; path: string; until: number; bytes: number; flushedAt: number } | null = null;
+  /** Bytes of the evidence files other than the one being written (so a write needs no sum over files). */
+  private otherBytes = 0;
   private closed = false;
 
   constructor(opts: FlightRecorderOptions) {
@@ -141,6 +143,7 @@ export class FlightRecorder {
       let ringFileBytes = 0;
       for (let i = this.head; i < ring.length; i++) ringFileBytes += ring[i].data.length + PCAP_RECORD_HEADER_BYTES;
       this.makeRoom(PCAP_FILE_HEADER_BYTES + ringFileBytes);
+      this.otherBytes = this.diskBytes();
       const writer = new PcapWriter(file, { linkType: this.linkType, snapLen: this.snaplen });
       this.active = { writer, path: file, until: info.ts + this.seconds, bytes: PCAP_FILE_HEADER_BYTES, flushedAt: info.ts };
       this.files.push({ path: file, bytes: PCAP_FILE_HEADER_BYTES });
@@ -154,9 +157,13 @@ export class FlightRecorder {
   }
 
   stats(): FlightRecorderStats {
+    return { files: this.files.length, bytes: this.diskBytes(), errors: this.errors };
+  }
+
+  private diskBytes(): number {
     let bytes = 0;
     for (const f of this.files) bytes += f.bytes;
-    return { files: this.files.length, bytes, errors: this.errors };
+    return bytes;
   }
 
   /** Completes the file being written (what was recorded so far) and stops recording. */
@@ -179,7 +186,10 @@ export class FlightRecorder {
       return;
     }
     try {
-      this.makeRoom(recordBytes, active.path);
+      if (this.otherBytes + active.bytes + recordBytes > this.maxBytes) {
+        this.makeRoom(recordBytes, active.path);
+        this.otherBytes = this.diskBytes() - active.bytes;
+      }
       active.writer.write(kept);
       active.bytes += recordBytes;
       this.files[this.files.length - 1].bytes = active.bytes;
@@ -236,8 +246,7 @@ export class FlightRecorder {
 
   /** Deletes the oldest evidence files (never the one being written) until `bytes` more fit. */
   private makeRoom(bytes: number, keep?: string): void {
-    let total = 0;
-    for (const f of this.files) total += f.bytes;
+    let total = this.diskBytes();
     while (total + bytes > this.maxBytes && this.files.length > 0 && this.files[0].path !== keep) {
       const victim = this.files.shift()!;
       total -= victim.bytes;

@@ -103,8 +103,12 @@ export class AlertmanagerSink {
   private readonly resendMs: number;
   private readonly maxQueue: number;
   private readonly log: (line: string) => void;
-  /** Open (raised, not yet cleared) alerts by alert id: re-sent every resendMs. */
-  private readonly open = new Map<number, OpenAlert>();
+  /**
+   * Open (raised, not yet cleared) alerts, re-sent every resendMs, by segment and alert id: alert
+   * ids are unique per Analyzer, so one sink serves several (one per segment) when each alert
+   * comes with its segment.
+   */
+  private readonly open = new Map<string, OpenAlert>();
   /** Waiting to be sent, oldest first; keyed so a re-send replaces the queued copy of the same alert. */
   private readonly queue = new Map<string, PostableAlert>();
   private readonly counts = { sent: 0, failed: 0, dropped: 0 };
@@ -130,26 +134,30 @@ export class AlertmanagerSink {
     this.resendTimer.unref();
   }
 
-  /** Queues the alert for Alertmanager; never blocks and never throws on delivery problems. */
+  /**
+   * Queues the alert for Alertmanager; never blocks and never throws on delivery problems. A
+   * cleared alert comes with the same `segment` as when it was raised (its id is per Analyzer).
+   */
   alert(a: Alert, extra: AlertExtra = {}): void {
     if (this.closed) return;
     const now = Date.now();
+    const key = `${extra.segment ?? ''}\0${a.id}`;
     if (a.status === 'cleared') {
-      const known = this.open.get(a.id);
-      this.open.delete(a.id);
+      const known = this.open.get(key);
+      this.open.delete(key);
       const body = known?.body ?? this.body(a, extra);
       // Resolved at the clear time; never before it was raised (Alertmanager would refuse it).
       const endsAt = iso(Math.max(a.ts * 1000, Date.parse(body.startsAt)));
-      this.enqueue(`a${a.id}`, { ...body, endsAt });
+      this.enqueue(`a${key}`, { ...body, endsAt });
     } else if (a.status === 'raised') {
       const body = this.body(a, extra);
       body.endsAt = iso(Math.max(now, a.ts * 1000) + 3 * this.resendMs);
-      this.open.set(a.id, { body });
-      this.enqueue(`a${a.id}`, body);
+      this.open.set(key, { body });
+      this.enqueue(`a${key}`, body);
     } else {
       const body = this.body(a, extra);
       body.endsAt = iso(Math.max(now, a.ts * 1000) + EVENT_HOLD_MS);
-      this.enqueue(`e${a.id}`, body);
+      this.enqueue(`e${key}`, body);
     }
     this.pump();
   }
@@ -193,9 +201,9 @@ export class AlertmanagerSink {
 
   private resend(): void {
     const endsAt = iso(Date.now() + 3 * this.resendMs);
-    for (const [id, o] of this.open) {
+    for (const [key, o] of this.open) {
       o.body = { ...o.body, endsAt };
-      this.enqueue(`a${id}`, o.body);
+      this.enqueue(`a${key}`, o.body);
     }
     this.pump();
   }

@@ -55,7 +55,8 @@ describe.skipIf(skip)('AlertmanagerSink against a real Alertmanager', () => {
     const log: string[] = [];
     const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${port}/`, labels: { instance: 'probe-a' }, log: (l) => log.push(l) });
     const raised = alert();
-    sink.alert(raised, { segment: 'eth0\x1b[31m', explain: 'Protocol 112 is dropped in one direction.', evidence: '/var/lib/vrrpscope/x.pcap' });
+    const segment = 'eth0\x1b[31m';
+    sink.alert(raised, { segment, explain: 'Protocol 112 is dropped in one direction.', evidence: '/var/lib/vrrpscope/x.pcap' });
     await until('sent', () => sink.stats().sent === 1);
     const [a] = await listed(port);
     expect(a.labels).toEqual({ alertname: 'duplicate-master', severity: 'critical', segment: 'eth0\\x1b[31m', vrid: '51', family: 'ipv4', instance: 'probe-a' });
@@ -65,11 +66,26 @@ describe.skipIf(skip)('AlertmanagerSink against a real Alertmanager', () => {
     // Open alerts end three re-send periods ahead: a probe that stops re-sending resolves them.
     expect(Date.parse(a.endsAt)).toBeGreaterThan(Date.now() + 170_000);
 
-    sink.alert(alert({ status: 'cleared', ts: nowS(), message: 'cleared: 10.77.0.11 advertises alone again' }));
+    sink.alert(alert({ status: 'cleared', ts: nowS(), message: 'cleared: 10.77.0.11 advertises alone again' }), { segment });
     await until('cleared sent', () => sink.stats().sent === 2);
     expect(await listed(port)).toEqual([]); // Alertmanager lists only unresolved alerts
     expect(sink.stats()).toEqual({ sent: 2, failed: 0, queued: 0, dropped: 0 });
     expect(log).toEqual([]);
+    await sink.close();
+    await stop(am);
+  });
+
+  it('one sink for several segments: the same alert id on two segments is two alerts', async () => {
+    const port = await freePort();
+    const am = await startAlertmanager(port);
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${port}` });
+    sink.alert(alert(), { segment: 'eth0' });
+    sink.alert(alert(), { segment: 'eth1' });
+    await until('both sent', () => sink.stats().sent === 2);
+    expect((await listed(port)).map((a) => a.labels.segment).sort()).toEqual(['eth0', 'eth1']);
+    sink.alert(alert({ status: 'cleared', ts: nowS() }), { segment: 'eth1' });
+    await until('clear sent', () => sink.stats().sent === 3);
+    expect((await listed(port)).map((a) => a.labels.segment)).toEqual(['eth0']);
     await sink.close();
     await stop(am);
   });
