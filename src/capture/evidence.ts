@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from './types.js';
 import { MAX_SNAPLEN } from './types.js';
-import { PcapWriter } from './writer.js';
+import { FrameRing } from './frame-ring.js';
+import { PcapWriter, type WritableFrame } from './writer.js';
 
 export interface FlightRecorderOptions {
   /** Directory for evidence files (created if missing). */
@@ -41,12 +42,6 @@ export interface FlightRecorderStats {
   bytes: number;
   /** Evidence that could not be written (full disk, unwritable directory). */
   errors: number;
-}
-
-interface Kept {
-  ts: number;
-  data: Uint8Array;
-  origLen: number;
 }
 
 /** Our evidence files, and only those, are what the disk bound may delete. */
@@ -82,10 +77,7 @@ export class FlightRecorder {
   private readonly linkType: number;
   private readonly snaplen: number;
   private readonly log: (line: string) => void;
-  /** Oldest first; `head` is the first live entry (shifting an array per frame would be quadratic). */
-  private ring: Kept[] = [];
-  private head = 0;
-  private ringBytes = 0;
+  private readonly ring = new FrameRing();
   /** Evidence files on disk, oldest first, with their sizes. */
   private readonly files: { path: string; bytes: number }[] = [];
   private errors = 0;
@@ -111,15 +103,14 @@ export class FlightRecorder {
   frame(f: Frame): void {
     if (this.closed || f.linkType !== this.linkType) return;
     const src = f.data;
-    const data = src.slice(0, Math.min(src.length, this.snaplen));
-    const kept: Kept = { ts: f.ts, data, origLen: Math.max(f.origLen, src.length) };
+    const data = src.length > this.snaplen ? src.subarray(0, this.snaplen) : src;
+    const origLen = Math.max(f.origLen, src.length);
     const active = this.active;
     if (active) {
       if (f.ts > active.until) this.finishActive();
-      else this.write(kept);
+      else this.write({ ts: f.ts, data, origLen });
     }
-    this.ring.push(kept);
-    this.ringBytes += data.length + PCAP_RECORD_HEADER_BYTES;
+    this.ring.push(f.ts, data, origLen);
     this.trim(f.ts);
   }
 
@@ -140,14 +131,14 @@ export class FlightRecorder {
       fs.mkdirSync(this.dir, { recursive: true });
       for (let n = 2; fs.existsSync(file); n++) file = file.replace(/(-\d+)?\.pcap$/, `-${n}.pcap`);
       const ring = this.ring;
-      let ringFileBytes = 0;
-      for (let i = this.head; i < ring.length; i++) ringFileBytes += ring[i].data.length + PCAP_RECORD_HEADER_BYTES;
-      this.makeRoom(PCAP_FILE_HEADER_BYTES + ringFileBytes);
+      this.makeRoom(PCAP_FILE_HEADER_BYTES + ring.bytes + ring.size * PCAP_RECORD_HEADER_BYTES);
       this.otherBytes = this.diskBytes();
       const writer = new PcapWriter(file, { linkType: this.linkType, snapLen: this.snaplen });
       this.active = { writer, path: file, until: info.ts + this.seconds, bytes: PCAP_FILE_HEADER_BYTES, flushedAt: info.ts };
       this.files.push({ path: file, bytes: PCAP_FILE_HEADER_BYTES });
-      for (let i = this.head; i < ring.length && this.active; i++) this.write(ring[i]);
+      ring.each((f) => {
+        if (this.active) this.write(f);
+      });
       this.active?.writer.flush();
     } catch (err) {
       this.fail(file, err);
@@ -171,12 +162,10 @@ export class FlightRecorder {
     if (this.closed) return;
     this.finishActive();
     this.closed = true;
-    this.ring = [];
-    this.head = 0;
-    this.ringBytes = 0;
+    this.ring.clear();
   }
 
-  private write(kept: Kept): void {
+  private write(kept: WritableFrame): void {
     const active = this.active!;
     const recordBytes = PCAP_RECORD_HEADER_BYTES + kept.data.length;
     // One file never outgrows the disk bound: past it, the file ends (it would delete itself).
@@ -233,15 +222,7 @@ export class FlightRecorder {
   private trim(now: number): void {
     const ring = this.ring;
     const oldest = now - this.seconds;
-    while (this.head < ring.length - 1 && (ring[this.head].ts < oldest || this.ringBytes > this.ringMaxBytes)) {
-      this.ringBytes -= ring[this.head].data.length + PCAP_RECORD_HEADER_BYTES;
-      ring[this.head] = undefined as never;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > ring.length) {
-      this.ring = ring.slice(this.head);
-      this.head = 0;
-    }
+    while (ring.size > 1 && (ring.oldestTs() < oldest || ring.bytes + ring.size * PCAP_RECORD_HEADER_BYTES > this.ringMaxBytes)) ring.shift();
   }
 
   /** Deletes the oldest evidence files (never the one being written) until `bytes` more fit. */
