@@ -87,8 +87,10 @@ export function alertmanagerEndpoint(url: string): string {
   return base.href.replace(/\/+$/, '') + '/api/v2/alerts';
 }
 
+/** A time Alertmanager reads; a time no Date can hold (a corrupt capture's) becomes now rather than an exception. */
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date().toISOString() : d.toISOString();
 }
 
 interface OpenAlert {

@@ -187,6 +187,25 @@ describe('AlertmanagerSink when Alertmanager refuses', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it('an alert with a time no Date holds is still sent, not thrown', async () => {
+    const bodies: { startsAt: string }[][] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+    expect(() => sink.alert(alert({ ts: 1e20 }))).not.toThrow();
+    await until('sent', () => sink.stats().sent === 1);
+    expect(Math.abs(Date.parse(bodies[0][0].startsAt) - Date.now())).toBeLessThan(10_000);
+    await sink.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('a bad URL or label name is a configuration error at once', () => {
     expect(() => new AlertmanagerSink({ url: 'not a url' })).toThrow(/not a URL/);
     expect(() => new AlertmanagerSink({ url: 'ftp://x' })).toThrow(/not an http/);
