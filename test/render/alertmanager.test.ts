@@ -3,7 +3,7 @@
 // made to answer 500, and the sink never sends what it would refuse with 400.
 
 import * as http from 'node:http';
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/analyze/alerts.js';
@@ -186,6 +186,23 @@ describe('AlertmanagerSink when Alertmanager refuses', () => {
     await sink.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
+
+  it('a server that never answers: the POST times out after 5 s, the alert stays queued, one line', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => void sockets.push(socket)); // accepts, reads nothing, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const log: string[] = [];
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, log: (l) => log.push(l) });
+    const t0 = Date.now();
+    sink.alert(alert());
+    await until('the timeout', () => log.length === 1, 10_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(4900);
+    expect(log[0]).toMatch(/unreachable \(no answer in 5 s\); queueing alerts and retrying/);
+    expect(sink.stats()).toEqual({ sent: 0, failed: 0, queued: 1, dropped: 0 });
+    await sink.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }, 15_000);
 
   it('an alert with a time no Date holds is still sent, not thrown', async () => {
     const bodies: { startsAt: string }[][] = [];
