@@ -1,6 +1,7 @@
 // Wiring for `vrrpscope live`: libpcap frames -> optional -w file -> the same Pipeline as `read`,
 // plus the 100 ms ticks that let timed alerts fire when nothing arrives, privilege drop, and a
 // clean stop on -c, --duration, signals or a vanished interface. No protocol logic lives here.
+import * as fs from 'node:fs';
 import { listInterfaces } from './capture/interfaces.js';
 import { LiveCaptureError, openLive, type LiveCapture } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
@@ -65,7 +66,13 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
       });
     }
     // Nothing from the wire is read before this: frames arrive only from the event loop.
+    if (o.evidence) fs.mkdirSync(o.evidence, { recursive: true });
     const drop = o.user === null ? null : dropPrivileges(o.user);
+    // Evidence is written long after start, as the dropped user: a directory it cannot write to is
+    // a configuration error now, not a failed file at the first split brain.
+    if (o.evidence && !writable(o.evidence)) {
+      throw Object.assign(new Error(`--evidence ${o.evidence} is not writable${drop?.dropped ? ` by ${drop.user} (give that user the directory, or --no-drop-privileges)` : ''}`), { code: 'EACCES' });
+    }
     if (!o.tui) {
       // Like tcpdump's "listening on" line: on stderr, so stdout stays lines or NDJSON.
       const who = drop?.dropped ? `, running as ${drop.user}` : o.user === null ? ', keeping root (--no-drop-privileges)' : '';
@@ -140,6 +147,15 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
 /** `live` on a terminal opens the dashboard unless --no-tui, --json or output is piped. */
 export function wantTui(noTui: boolean, json: boolean): boolean {
   return !noTui && !json && terminalProblem() === null;
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function interfaceAddresses(iface: string): string[] {

@@ -58,6 +58,15 @@ describe.skipIf(!!skip)('vrrpscope live --alertmanager --evidence', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/ALERT critical duplicate-master vrid 7: split brain/);
   }, 40_000);
+
+  it('an --evidence directory the dropped user cannot write: one line, exit 2, before capturing', async () => {
+    const link = ns.addLink('c', 'd');
+    const evidenceDir = join(dir, 'root-only');
+    fs.mkdirSync(evidenceDir, { mode: 0o700 });
+    const run = ns.live(['-i', link.here, '--no-tui', '-Z', 'nobody', '--evidence', evidenceDir]);
+    expect(await run.exit).toBe(2);
+    expect(run.err()).toBe(`vrrpscope: --evidence ${evidenceDir} is not writable by nobody (give that user the directory, or --no-drop-privileges)\n`);
+  }, 20_000);
 });
 
 describe('vrrpscope live --alertmanager with a URL that cannot be one', () => {
