@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertmanagerServer, alertmanagerSkip, freePort, until } from '../support/alertmanager.js';
+import { AlertmanagerServer, alertmanagerSkip } from '../support/alertmanager.js';
+import { freePort, until } from '../support/net.js';
 import { runCli } from '../support/cli.js';
 import { vrrpFrame } from '../support/encode.js';
 import { Netns, liveSkipReason } from './netns.js';
@@ -42,7 +43,7 @@ describe.skipIf(!!skip)('vrrpscope live --alertmanager --evidence', () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     await until('the alert', () => /ALERT critical duplicate-master vrid 7/.test(run.out()));
-    const evidenceLine = await until('the evidence line', () => /vrrpscope: evidence (\S+) for duplicate-master vrid 7/.exec(run.err()));
+    const evidenceLine = await until('the evidence line', () => /vrrpscope: evidence (\S+) for duplicate-master vrid 7/.exec(run.err()) ?? undefined);
     const evidence = evidenceLine[1];
     expect(evidence.startsWith(join(evidenceDir, 'vrrpscope-evidence-'))).toBe(true);
     expect(evidence).toContain(`-${link.here}-vrid7-duplicate-master.pcap`);

@@ -11,7 +11,8 @@ import { AlertmanagerSink, alertmanagerHook } from '../../src/render/alertmanage
 import { Pipeline } from '../../src/pipeline.js';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/capture/types.js';
-import { AlertmanagerServer, alertmanagerSkip, freePort, until, type Listed } from '../support/alertmanager.js';
+import { AlertmanagerServer, alertmanagerSkip, type Listed } from '../support/alertmanager.js';
+import { freePort, until } from '../support/net.js';
 
 const skip = alertmanagerSkip;
 if (skip) console.warn(`skipping Alertmanager tests: ${skip}`);
