@@ -175,7 +175,7 @@ export function buildProgram(): Command {
     .option('--alertmanager <url>', 'post alerts to this Alertmanager (API v2) as they are raised and cleared', parseAlertmanagerUrl)
     .option('--evidence <dir>', 'flight recorder: on a critical alert, write the frames around it to a pcap in this directory')
     .option('--evidence-seconds <s>', 'seconds of frames kept before and written after the alert (default 120)', parsePositive)
-    .option('--evidence-max <MB>', 'most megabytes of evidence files in --evidence, oldest deleted first (default 100)', parsePositive)
+    .option('--evidence-max <MB>', 'most megabytes of evidence files in --evidence, oldest deleted first (default 512)', parsePositive)
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], opts: Record<string, unknown>) => {
       const o = runOptions(opts);

@@ -149,15 +149,6 @@ export function wantTui(noTui: boolean, json: boolean): boolean {
   return !noTui && !json && terminalProblem() === null;
 }
 
-function writable(dir: string): boolean {
-  try {
-    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function interfaceAddresses(iface: string): string[] {
   try {
     return listInterfaces().find((i) => i.name === iface)?.addresses.map((a) => a.addr) ?? [];
@@ -173,6 +164,15 @@ function failLine(err: unknown): number {
   if (!known) throw err;
   process.stderr.write(`vrrpscope: ${escapeControls(err.message)}\n`);
   return EXIT.ERROR;
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `vrrpscope interfaces`: like tcpdump -D, with addresses. */

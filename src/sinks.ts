@@ -13,7 +13,7 @@ export interface AlertSinkOptions {
   evidence?: string;
   /** Default 120. */
   evidenceSeconds?: number;
-  /** Default 100 MB. */
+  /** Default 512 MB (as monitor's). */
   evidenceMaxBytes?: number;
   /** The L2 segment of this capture (the interface today): label and file name part. */
   segment: string;
@@ -22,7 +22,7 @@ export interface AlertSinkOptions {
 }
 
 export const EVIDENCE_SECONDS = 120;
-export const EVIDENCE_MAX_BYTES = 100 * 1024 * 1024;
+export const EVIDENCE_MAX_BYTES = 512 * 1024 * 1024;
 
 export class AlertSinks {
   readonly alertmanager: AlertmanagerSink | null;

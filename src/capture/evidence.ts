@@ -50,6 +50,8 @@ const PCAP_FILE_HEADER_BYTES = 24;
 const PCAP_RECORD_HEADER_BYTES = 16;
 /** A file being written is flushed at least this often (packet time), so it can be read while open. */
 const FLUSH_EVERY_S = 1;
+/** 120 s of 255 VRIDs x 2 families is 5 MB, of 20 VRIDs every 10 ms 39 MB (BENCHMARKS.md). */
+export const RING_MAX_BYTES = 64 * 1024 * 1024;
 
 /** `2026-12-04T13:45:00.123Z` as a file name part: 20261204T134500.123Z. */
 function fileTime(ts: number): string {
@@ -72,7 +74,10 @@ export class FlightRecorder {
   private readonly dir: string;
   private readonly seconds: number;
   private readonly maxBytes: number;
-  /** The ring's byte bound: half the disk bound, so a file of ring plus what follows fits. */
+  /**
+   * The ring's byte bound: half the disk bound, so a file of ring plus what follows fits, and at
+   * most RING_MAX_BYTES, so a flood costs a probe bounded memory whatever the disk allows.
+   */
   private readonly ringMaxBytes: number;
   private readonly linkType: number;
   private readonly snaplen: number;
@@ -92,7 +97,7 @@ export class FlightRecorder {
     this.dir = opts.dir;
     this.seconds = opts.seconds;
     this.maxBytes = opts.maxBytes;
-    this.ringMaxBytes = Math.floor(opts.maxBytes / 2);
+    this.ringMaxBytes = Math.min(Math.floor(opts.maxBytes / 2), RING_MAX_BYTES);
     this.linkType = opts.linkType;
     this.snaplen = opts.snaplen ?? MAX_SNAPLEN;
     this.log = opts.log ?? (() => {});
