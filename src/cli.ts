@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Severity } from './analyze/alerts.js';
 import { CaptureError } from './capture/types.js';
+import { alertmanagerEndpoint } from './render/alertmanager.js';
 import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
@@ -40,6 +41,15 @@ function parsePositive(s: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+function parseAlertmanagerUrl(s: string): string {
+  try {
+    alertmanagerEndpoint(s);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^--alertmanager: /, ''));
+  }
+  return s;
 }
 
 function parseCount(s: string): number {
@@ -160,6 +170,10 @@ export function buildProgram(): Command {
     .option('--no-drop-privileges', 'keep running as root')
     .option('--buffer-size <MiB>', 'kernel capture buffer in MiB (default 32)', parsePositive)
     .option('--listen <addr>', 'also serve the HTML report at / on HOST:PORT (or PORT on 127.0.0.1), updated every second')
+    .option('--alertmanager <url>', 'post alerts to this Alertmanager (API v2) as they are raised and cleared', parseAlertmanagerUrl)
+    .option('--evidence <dir>', 'flight recorder: on a critical alert, write the frames around it to a pcap in this directory')
+    .option('--evidence-seconds <s>', 'seconds of frames kept before and written after the alert (default 120)', parsePositive)
+    .option('--evidence-max <MB>', 'most megabytes of evidence files in --evidence, oldest deleted first (default 512)', parsePositive)
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], opts: Record<string, unknown>) => {
       const o = runOptions(opts);
@@ -178,6 +192,10 @@ export function buildProgram(): Command {
         user: opts.dropPrivileges === false ? null : (opts.user as string),
         bufferBytes: opts.bufferSize === undefined ? undefined : Math.round((opts.bufferSize as number) * 1024 * 1024),
         listen: opts.listen as string | undefined,
+        alertmanager: opts.alertmanager as string | undefined,
+        evidence: opts.evidence as string | undefined,
+        evidenceSeconds: opts.evidenceSeconds as number | undefined,
+        evidenceMaxBytes: opts.evidenceMax === undefined ? undefined : Math.round((opts.evidenceMax as number) * 1024 * 1024),
       });
       process.exit(code);
     });

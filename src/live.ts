@@ -1,6 +1,7 @@
 // Wiring for `vrrpscope live`: libpcap frames -> optional -w file -> the same Pipeline as `read`,
 // plus the 100 ms ticks that let timed alerts fire when nothing arrives, privilege drop, and a
 // clean stop on -c, --duration, signals or a vanished interface. No protocol logic lives here.
+import * as fs from 'node:fs';
 import { interfaceAddresses, listInterfaces } from './capture/interfaces.js';
 import { LiveCaptureError, openLive, type LiveCapture } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
@@ -10,6 +11,7 @@ import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
 import { LiveReport } from './report.js';
+import { AlertSinks } from './sinks.js';
 import { startLiveTui, terminalProblem } from './tui.js';
 
 export interface LiveRunOptions extends RunOptions {
@@ -26,6 +28,12 @@ export interface LiveRunOptions extends RunOptions {
   bufferBytes?: number;
   /** Serve the HTML report at / on this address (HOST:PORT or PORT), rebuilt on every request. */
   listen?: string;
+  /** Alertmanager base URL: alerts are posted there as they are raised and cleared. */
+  alertmanager?: string;
+  /** Flight recorder directory: a critical alert writes the frames around it there. */
+  evidence?: string;
+  evidenceSeconds?: number;
+  evidenceMaxBytes?: number;
 }
 
 /** The analyzer's clock advances every 100 ms while live, so missed-advert fires on time. */
@@ -36,7 +44,11 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   // With extra filter words, ARP / IGMP / ICMP may be filtered away: absence is then no evidence.
   const out = o.tui ? null : new Output(1);
   const report = o.listen ? new LiveReport({ ...o, localAddrs }) : null;
-  const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out, report?.alert, report?.packet);
+  let sinks: AlertSinks | null = null;
+  const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out, (a) => {
+    report?.alert(a);
+    sinks?.alert(a);
+  }, report?.packet);
   let writer: PcapWriter | null = null;
   let capture: LiveCapture;
   if (report) {
@@ -52,6 +64,7 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   }
   const onFrame = (f: Frame): void => {
     writer?.write(f);
+    sinks?.frame(f);
     pipeline.frame(f);
     if (pipeline.done) stop('count');
   };
@@ -63,8 +76,22 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   }
   try {
     if (o.write) writer = new PcapWriter(o.write, { linkType: capture.linkType });
+    if (o.alertmanager || o.evidence) {
+      // The dashboard owns the terminal: delivery and evidence lines would tear it.
+      const log = o.tui ? () => {} : (line: string) => process.stderr.write(`vrrpscope: ${escapeControls(line)}\n`);
+      sinks = new AlertSinks({
+        alertmanager: o.alertmanager, evidence: o.evidence, evidenceSeconds: o.evidenceSeconds, evidenceMaxBytes: o.evidenceMaxBytes,
+        segment: o.iface, linkType: capture.linkType, log,
+      });
+    }
     // Nothing from the wire is read before this: frames arrive only from the event loop.
+    if (o.evidence) fs.mkdirSync(o.evidence, { recursive: true });
     const drop = o.user === null ? null : dropPrivileges(o.user);
+    // Evidence is written long after start, as the dropped user: a directory it cannot write to is
+    // a configuration error now, not a failed file at the first split brain.
+    if (o.evidence && !writable(o.evidence)) {
+      throw Object.assign(new Error(`--evidence ${o.evidence} is not writable${drop?.dropped ? ` by ${drop.user} (give that user the directory, or --no-drop-privileges)` : ''}`), { code: 'EACCES' });
+    }
     if (!o.tui) {
       // Like tcpdump's "listening on" line: on stderr, so stdout stays lines or NDJSON.
       const who = drop?.dropped ? `, running as ${drop.user}` : o.user === null ? ', keeping root (--no-drop-privileges)' : '';
@@ -103,8 +130,12 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     if (tui) tui.close();
     else pipeline.finish(stats());
     if (endError) process.stderr.write(`vrrpscope: ${escapeControls(endError)}\n`);
-    finished = true;
-    resolveDone(endError ? EXIT.ERROR : pipeline.exitCode());
+    const code = endError ? EXIT.ERROR : pipeline.exitCode();
+    // The evidence file is completed and what is queued for Alertmanager gets one last try.
+    void (sinks?.close() ?? Promise.resolve()).finally(() => {
+      finished = true;
+      resolveDone(code);
+    });
   }
 
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -145,6 +176,15 @@ function failLine(err: unknown): number {
   if (!known) throw err;
   process.stderr.write(`vrrpscope: ${escapeControls(err.message)}\n`);
   return EXIT.ERROR;
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `vrrpscope interfaces`: like tcpdump -D, with addresses. */

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from '../frame.js';
 import { MAX_SNAPLEN } from './types.js';
-import { PcapWriter } from './writer.js';
+import { FrameRing } from './frame-ring.js';
+import { PcapWriter, type WritableFrame } from './writer.js';
 
 export interface FlightRecorderOptions {
   /** Directory for evidence files (created if missing). */
@@ -43,18 +44,14 @@ export interface FlightRecorderStats {
   errors: number;
 }
 
-interface Kept {
-  ts: number;
-  data: Uint8Array;
-  origLen: number;
-}
-
 /** Our evidence files, and only those, are what the disk bound may delete. */
 const PREFIX = 'vrrpscope-evidence-';
 const PCAP_FILE_HEADER_BYTES = 24;
 const PCAP_RECORD_HEADER_BYTES = 16;
 /** A file being written is flushed at least this often (packet time), so it can be read while open. */
 const FLUSH_EVERY_S = 1;
+/** 120 s of 255 VRIDs x 2 families is 5 MB, of 20 VRIDs every 10 ms 39 MB (BENCHMARKS.md). */
+export const RING_MAX_BYTES = 64 * 1024 * 1024;
 
 /** `2026-12-04T13:45:00.123Z` as a file name part: 20261204T134500.123Z. */
 function fileTime(ts: number): string {
@@ -77,19 +74,21 @@ export class FlightRecorder {
   private readonly dir: string;
   private readonly seconds: number;
   private readonly maxBytes: number;
-  /** The ring's byte bound: half the disk bound, so a file of ring plus what follows fits. */
+  /**
+   * The ring's byte bound: half the disk bound, so a file of ring plus what follows fits, and at
+   * most RING_MAX_BYTES, so a flood costs a probe bounded memory whatever the disk allows.
+   */
   private readonly ringMaxBytes: number;
   private readonly linkType: number;
   private readonly snaplen: number;
   private readonly log: (line: string) => void;
-  /** Oldest first; `head` is the first live entry (shifting an array per frame would be quadratic). */
-  private ring: Kept[] = [];
-  private head = 0;
-  private ringBytes = 0;
+  private readonly ring = new FrameRing();
   /** Evidence files on disk, oldest first, with their sizes. */
   private readonly files: { path: string; bytes: number }[] = [];
   private errors = 0;
   private active: { writer: PcapWriter; path: string; until: number; bytes: number; flushedAt: number } | null = null;
+  /** Bytes of the evidence files other than the one being written (so a write needs no sum over files). */
+  private otherBytes = 0;
   private closed = false;
 
   constructor(opts: FlightRecorderOptions) {
@@ -98,7 +97,7 @@ export class FlightRecorder {
     this.dir = opts.dir;
     this.seconds = opts.seconds;
     this.maxBytes = opts.maxBytes;
-    this.ringMaxBytes = Math.floor(opts.maxBytes / 2);
+    this.ringMaxBytes = Math.min(Math.floor(opts.maxBytes / 2), RING_MAX_BYTES);
     this.linkType = opts.linkType;
     this.snaplen = opts.snaplen ?? MAX_SNAPLEN;
     this.log = opts.log ?? (() => {});
@@ -109,15 +108,14 @@ export class FlightRecorder {
   frame(f: Frame): void {
     if (this.closed || f.linkType !== this.linkType) return;
     const src = f.data;
-    const data = src.slice(0, Math.min(src.length, this.snaplen));
-    const kept: Kept = { ts: f.ts, data, origLen: Math.max(f.origLen, src.length) };
+    const data = src.length > this.snaplen ? src.subarray(0, this.snaplen) : src;
+    const origLen = Math.max(f.origLen, src.length);
     const active = this.active;
     if (active) {
       if (f.ts > active.until) this.finishActive();
-      else this.write(kept);
+      else this.write({ ts: f.ts, data, origLen });
     }
-    this.ring.push(kept);
-    this.ringBytes += data.length + PCAP_RECORD_HEADER_BYTES;
+    this.ring.push(f.ts, data, origLen);
     this.trim(f.ts);
   }
 
@@ -138,13 +136,14 @@ export class FlightRecorder {
       fs.mkdirSync(this.dir, { recursive: true });
       for (let n = 2; fs.existsSync(file); n++) file = file.replace(/(-\d+)?\.pcap$/, `-${n}.pcap`);
       const ring = this.ring;
-      let ringFileBytes = 0;
-      for (let i = this.head; i < ring.length; i++) ringFileBytes += ring[i].data.length + PCAP_RECORD_HEADER_BYTES;
-      this.makeRoom(PCAP_FILE_HEADER_BYTES + ringFileBytes);
+      this.makeRoom(PCAP_FILE_HEADER_BYTES + ring.bytes + ring.size * PCAP_RECORD_HEADER_BYTES);
+      this.otherBytes = this.diskBytes();
       const writer = new PcapWriter(file, { linkType: this.linkType, snapLen: this.snaplen });
       this.active = { writer, path: file, until: info.ts + this.seconds, bytes: PCAP_FILE_HEADER_BYTES, flushedAt: info.ts };
       this.files.push({ path: file, bytes: PCAP_FILE_HEADER_BYTES });
-      for (let i = this.head; i < ring.length && this.active; i++) this.write(ring[i]);
+      ring.each((f) => {
+        if (this.active) this.write(f);
+      });
       this.active?.writer.flush();
     } catch (err) {
       this.fail(file, err);
@@ -154,9 +153,13 @@ export class FlightRecorder {
   }
 
   stats(): FlightRecorderStats {
+    return { files: this.files.length, bytes: this.diskBytes(), errors: this.errors };
+  }
+
+  private diskBytes(): number {
     let bytes = 0;
     for (const f of this.files) bytes += f.bytes;
-    return { files: this.files.length, bytes, errors: this.errors };
+    return bytes;
   }
 
   /** Completes the file being written (what was recorded so far) and stops recording. */
@@ -164,12 +167,10 @@ export class FlightRecorder {
     if (this.closed) return;
     this.finishActive();
     this.closed = true;
-    this.ring = [];
-    this.head = 0;
-    this.ringBytes = 0;
+    this.ring.clear();
   }
 
-  private write(kept: Kept): void {
+  private write(kept: WritableFrame): void {
     const active = this.active!;
     const recordBytes = PCAP_RECORD_HEADER_BYTES + kept.data.length;
     // One file never outgrows the disk bound: past it, the file ends (it would delete itself).
@@ -179,7 +180,10 @@ export class FlightRecorder {
       return;
     }
     try {
-      this.makeRoom(recordBytes, active.path);
+      if (this.otherBytes + active.bytes + recordBytes > this.maxBytes) {
+        this.makeRoom(recordBytes, active.path);
+        this.otherBytes = this.diskBytes() - active.bytes;
+      }
       active.writer.write(kept);
       active.bytes += recordBytes;
       this.files[this.files.length - 1].bytes = active.bytes;
@@ -223,21 +227,12 @@ export class FlightRecorder {
   private trim(now: number): void {
     const ring = this.ring;
     const oldest = now - this.seconds;
-    while (this.head < ring.length - 1 && (ring[this.head].ts < oldest || this.ringBytes > this.ringMaxBytes)) {
-      this.ringBytes -= ring[this.head].data.length + PCAP_RECORD_HEADER_BYTES;
-      ring[this.head] = undefined as never;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > ring.length) {
-      this.ring = ring.slice(this.head);
-      this.head = 0;
-    }
+    while (ring.size > 1 && (ring.oldestTs() < oldest || ring.bytes + ring.size * PCAP_RECORD_HEADER_BYTES > this.ringMaxBytes)) ring.shift();
   }
 
   /** Deletes the oldest evidence files (never the one being written) until `bytes` more fit. */
   private makeRoom(bytes: number, keep?: string): void {
-    let total = 0;
-    for (const f of this.files) total += f.bytes;
+    let total = this.diskBytes();
     while (total + bytes > this.maxBytes && this.files.length > 0 && this.files[0].path !== keep) {
       const victim = this.files.shift()!;
       total -= victim.bytes;

@@ -75,8 +75,22 @@ function annotation(s: string): string {
   return v.length > ANNOTATION_MAX ? v.slice(0, ANNOTATION_MAX - 1) + '…' : v;
 }
 
+/** Where alerts are posted for a base URL; throws a one-line reason for a URL that cannot be one. */
+export function alertmanagerEndpoint(url: string): string {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new Error(`--alertmanager: not a URL: ${escapeControls(url)}`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--alertmanager: not an http(s) URL: ${escapeControls(url)}`);
+  return base.href.replace(/\/+$/, '') + '/api/v2/alerts';
+}
+
+/** A time Alertmanager reads; a time no Date can hold (a corrupt capture's) becomes now rather than an exception. */
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date().toISOString() : d.toISOString();
 }
 
 interface OpenAlert {
@@ -91,8 +105,12 @@ export class AlertmanagerSink {
   private readonly resendMs: number;
   private readonly maxQueue: number;
   private readonly log: (line: string) => void;
-  /** Open (raised, not yet cleared) alerts by alert id: re-sent every resendMs. */
-  private readonly open = new Map<number, OpenAlert>();
+  /**
+   * Open (raised, not yet cleared) alerts, re-sent every resendMs, by segment and alert id: alert
+   * ids are unique per Analyzer, so one sink serves several (one per segment) when each alert
+   * comes with its segment.
+   */
+  private readonly open = new Map<string, OpenAlert>();
   /** Waiting to be sent, oldest first; keyed so a re-send replaces the queued copy of the same alert. */
   private readonly queue = new Map<string, PostableAlert>();
   private readonly counts = { sent: 0, failed: 0, dropped: 0 };
@@ -104,14 +122,7 @@ export class AlertmanagerSink {
   private closed = false;
 
   constructor(opts: AlertmanagerOptions) {
-    let base: URL;
-    try {
-      base = new URL(opts.url);
-    } catch {
-      throw new Error(`--alertmanager: not a URL: ${opts.url}`);
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--alertmanager: not an http(s) URL: ${opts.url}`);
-    this.endpoint = base.href.replace(/\/+$/, '') + '/api/v2/alerts';
+    this.endpoint = alertmanagerEndpoint(opts.url);
     for (const name of Object.keys(opts.labels ?? {})) {
       if (!LABEL_NAME.test(name)) throw new Error(`--alertmanager: not a label name: ${name}`);
     }
@@ -125,26 +136,30 @@ export class AlertmanagerSink {
     this.resendTimer.unref();
   }
 
-  /** Queues the alert for Alertmanager; never blocks and never throws on delivery problems. */
+  /**
+   * Queues the alert for Alertmanager; never blocks and never throws on delivery problems. A
+   * cleared alert comes with the same `segment` as when it was raised (its id is per Analyzer).
+   */
   alert(a: Alert, extra: AlertExtra = {}): void {
     if (this.closed) return;
     const now = Date.now();
+    const key = `${extra.segment ?? ''}\0${a.id}`;
     if (a.status === 'cleared') {
-      const known = this.open.get(a.id);
-      this.open.delete(a.id);
+      const known = this.open.get(key);
+      this.open.delete(key);
       const body = known?.body ?? this.body(a, extra);
       // Resolved at the clear time; never before it was raised (Alertmanager would refuse it).
       const endsAt = iso(Math.max(a.ts * 1000, Date.parse(body.startsAt)));
-      this.enqueue(`a${a.id}`, { ...body, endsAt });
+      this.enqueue(`a${key}`, { ...body, endsAt });
     } else if (a.status === 'raised') {
       const body = this.body(a, extra);
       body.endsAt = iso(Math.max(now, a.ts * 1000) + 3 * this.resendMs);
-      this.open.set(a.id, { body });
-      this.enqueue(`a${a.id}`, body);
+      this.open.set(key, { body });
+      this.enqueue(`a${key}`, body);
     } else {
       const body = this.body(a, extra);
       body.endsAt = iso(Math.max(now, a.ts * 1000) + EVENT_HOLD_MS);
-      this.enqueue(`e${a.id}`, body);
+      this.enqueue(`e${key}`, body);
     }
     this.pump();
   }
@@ -188,9 +203,9 @@ export class AlertmanagerSink {
 
   private resend(): void {
     const endsAt = iso(Date.now() + 3 * this.resendMs);
-    for (const [id, o] of this.open) {
+    for (const [key, o] of this.open) {
       o.body = { ...o.body, endsAt };
-      this.enqueue(`a${id}`, o.body);
+      this.enqueue(`a${key}`, o.body);
     }
     this.pump();
   }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FlightRecorder, evidenceFileName } from '../../src/capture/evidence.js';
+import { FlightRecorder, RING_MAX_BYTES, evidenceFileName } from '../../src/capture/evidence.js';
 import { readCapture } from '../../src/capture/file.js';
 import { LinkType, type Frame } from '../../src/frame.js';
 import { Pipeline } from '../../src/pipeline.js';
@@ -98,6 +98,23 @@ describe('FlightRecorder', () => {
     const back = await readBack(file);
     expect(back).toHaveLength(10);
     expect(back.map((f) => f.data)).toEqual(Array.from({ length: 10 }, (_, i) => payload(60, 90 + i)));
+  });
+
+  it('the ring never holds more than RING_MAX_BYTES, however much disk is allowed (a flood)', async () => {
+    const dir = freshDir();
+    const rec = new FlightRecorder({ dir, seconds: 120, maxBytes: 1 << 30, linkType: LinkType.ETHERNET });
+    const big = new Uint8Array(1500);
+    const frames = Math.ceil((RING_MAX_BYTES * 1.1) / 1516);
+    for (let i = 0; i < frames; i++) {
+      big.fill(i & 0xff);
+      rec.frame({ ts: T0 + i / 1e5, linkType: LinkType.ETHERNET, data: big, origLen: 1500, record: i + 1, offset: -1 });
+    }
+    const file = rec.trigger({ ts: T0 + 1, segment: 'eth0', vrid: 1, kind: 'duplicate-master' })!;
+    await rec.close();
+    const size = fs.statSync(file).size;
+    expect(size).toBeLessThanOrEqual(24 + RING_MAX_BYTES);
+    expect(size).toBeGreaterThan(24 + RING_MAX_BYTES - 1516);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('keeps disk use under maxBytes by deleting the oldest evidence first, and nothing else', async () => {

@@ -1,12 +1,12 @@
 // The live command's stops, on a veth of the test's own: the interface vanishing mid-capture and
 // SIGHUP both leave a complete -w file and the summary.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vrrpFrame } from '../support/encode.js';
-import { CLI, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { Netns, liveSkipReason } from './netns.js';
 
 const skip = liveSkipReason();
@@ -22,19 +22,7 @@ describe.skipIf(!!skip)('vrrpscope live stops cleanly', () => {
   afterAll(() => ns.tearDown());
 
   function start(iface: string, file: string) {
-    const child = spawn('ip', ['netns', 'exec', ns.capture, process.execPath, CLI, 'live', '-i', iface, '--no-tui', '-w', file], {
-      env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const listening = async () => {
-      for (let i = 0; i < 100 && !stderr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
-    };
-    return { child, exit, listening, out: () => stdout, err: () => stderr };
+    return ns.live(['-i', iface, '--no-tui', '-w', file]);
   }
 
   function readBack(file: string): number {

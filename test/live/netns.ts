@@ -11,6 +11,7 @@ import type { Config } from './fixtures/capture.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const CLI = path.join(ROOT, 'dist/cli.js');
 const CAPTURE = path.join(import.meta.dirname, 'fixtures/capture.ts');
 const SEND = path.join(import.meta.dirname, 'fixtures/send.py');
 
@@ -85,6 +86,23 @@ export class Netns {
     return new CaptureRun(child);
   }
 
+  /** Runs the built `vrrpscope live ARGS` in the capture namespace, collecting its output. */
+  live(args: string[]): LiveRun {
+    const child = spawn('ip', ['netns', 'exec', this.capture, process.execPath, CLI, 'live', ...args], {
+      env: { ...process.env, TZ: 'UTC', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const listening = async () => {
+      for (let i = 0; i < 100 && !stderr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    return { child, exit, listening, out: () => stdout, err: () => stderr };
+  }
+
   /** Sends frames from the sender namespace; see fixtures/send.py. */
   send(iface: string, frames: Frame[], opts: { sequence?: number[]; repeat?: number } = {}): SendResult {
     const input = JSON.stringify({ iface, frames: frames.map((f) => Buffer.from(f.data).toString('hex')), ...opts });
@@ -92,6 +110,15 @@ export class Netns {
     if (r.status !== 0) throw new Error(`send.py: ${r.stderr || r.error?.message}`);
     return JSON.parse(r.stdout) as SendResult;
   }
+}
+
+export interface LiveRun {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  /** Resolves once the "listening on" line is out (or after 5 s). */
+  listening: () => Promise<void>;
+  out: () => string;
+  err: () => string;
 }
 
 export interface SendResult {

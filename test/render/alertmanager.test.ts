@@ -2,11 +2,8 @@
 // clustering off). Only the 400/500 answers come from a small HTTP server: Alertmanager cannot be
 // made to answer 500, and the sink never sends what it would refuse with 400.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/analyze/alerts.js';
@@ -14,59 +11,26 @@ import { AlertmanagerSink, alertmanagerHook } from '../../src/render/alertmanage
 import { Pipeline } from '../../src/pipeline.js';
 import { readCapture } from '../../src/capture/file.js';
 import type { Frame } from '../../src/frame.js';
+import { AlertmanagerServer, alertmanagerSkip, type Listed } from '../support/alertmanager.js';
 import { freePort, until } from '../support/net.js';
 
-const BINARY = spawnSync('sh', ['-c', 'command -v prometheus-alertmanager || command -v alertmanager'], { encoding: 'utf8' }).stdout.trim() || undefined;
-const skip = BINARY ? undefined : 'prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)';
+const skip = alertmanagerSkip;
 if (skip) console.warn(`skipping Alertmanager tests: ${skip}`);
 const SPLIT_BRAIN = path.resolve(import.meta.dirname, '../../pcaps/lab/split-brain.pcap');
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vrrpscope-am-'));
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const p of started) p.kill('SIGKILL');
-  fs.rmSync(tmp, { recursive: true, force: true });
+const started: AlertmanagerServer[] = [];
+afterAll(async () => {
+  for (const am of started) await am.stop();
 });
 
-/** Starts Alertmanager on 127.0.0.1:port and waits until it is ready. */
-async function startAlertmanager(port: number): Promise<ChildProcess> {
-  const dir = fs.mkdtempSync(path.join(tmp, 'am-'));
-  const config = path.join(dir, 'alertmanager.yml');
-  fs.writeFileSync(config, 'route:\n  receiver: none\n  group_wait: 1h\nreceivers:\n  - name: none\n');
-  const child = spawn(BINARY!, [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  started.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  await until(`alertmanager on port ${port} (${stderr})`, async () => {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`);
-    const res = await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => null);
-    return res?.ok;
-  });
-  return child;
+async function startAlertmanager(port: number): Promise<AlertmanagerServer> {
+  const am = new AlertmanagerServer(port);
+  started.push(am);
+  return am.start();
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-interface Listed {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  status: { state: string };
-}
-
-async function listed(port: number): Promise<Listed[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as Listed[];
-}
+const listed = (port: number): Promise<Listed[]> => started.find((am) => am.port === port)!.alerts();
+const stop = (am: AlertmanagerServer): Promise<void> => am.stop();
 
 const nowS = (): number => Date.now() / 1000;
 
@@ -92,7 +56,8 @@ describe.skipIf(skip)('AlertmanagerSink against a real Alertmanager', () => {
     const log: string[] = [];
     const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${port}/`, labels: { instance: 'probe-a' }, log: (l) => log.push(l) });
     const raised = alert();
-    sink.alert(raised, { segment: 'eth0\x1b[31m', explain: 'Protocol 112 is dropped in one direction.', evidence: '/var/lib/vrrpscope/x.pcap' });
+    const segment = 'eth0\x1b[31m';
+    sink.alert(raised, { segment, explain: 'Protocol 112 is dropped in one direction.', evidence: '/var/lib/vrrpscope/x.pcap' });
     await until('sent', () => sink.stats().sent === 1);
     const [a] = await listed(port);
     expect(a.labels).toEqual({ alertname: 'duplicate-master', severity: 'critical', segment: 'eth0\\x1b[31m', vrid: '51', family: 'ipv4', instance: 'probe-a' });
@@ -102,11 +67,26 @@ describe.skipIf(skip)('AlertmanagerSink against a real Alertmanager', () => {
     // Open alerts end three re-send periods ahead: a probe that stops re-sending resolves them.
     expect(Date.parse(a.endsAt)).toBeGreaterThan(Date.now() + 170_000);
 
-    sink.alert(alert({ status: 'cleared', ts: nowS(), message: 'cleared: 10.77.0.11 advertises alone again' }));
+    sink.alert(alert({ status: 'cleared', ts: nowS(), message: 'cleared: 10.77.0.11 advertises alone again' }), { segment });
     await until('cleared sent', () => sink.stats().sent === 2);
     expect(await listed(port)).toEqual([]); // Alertmanager lists only unresolved alerts
     expect(sink.stats()).toEqual({ sent: 2, failed: 0, queued: 0, dropped: 0 });
     expect(log).toEqual([]);
+    await sink.close();
+    await stop(am);
+  });
+
+  it('one sink for several segments: the same alert id on two segments is two alerts', async () => {
+    const port = await freePort();
+    const am = await startAlertmanager(port);
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${port}` });
+    sink.alert(alert(), { segment: 'eth0' });
+    sink.alert(alert(), { segment: 'eth1' });
+    await until('both sent', () => sink.stats().sent === 2);
+    expect((await listed(port)).map((a) => a.labels.segment).sort()).toEqual(['eth0', 'eth1']);
+    sink.alert(alert({ status: 'cleared', ts: nowS() }), { segment: 'eth1' });
+    await until('clear sent', () => sink.stats().sent === 3);
+    expect((await listed(port)).map((a) => a.labels.segment)).toEqual(['eth0']);
     await sink.close();
     await stop(am);
   });
@@ -204,6 +184,42 @@ describe('AlertmanagerSink when Alertmanager refuses', () => {
     expect(log[0]).toMatch(/refused 1 alerts \(HTTP 500\)/);
     expect(log[1]).toMatch(/accepts alerts again/);
     expect(bodies).toHaveLength(3);
+    await sink.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('a server that never answers: the POST times out after 5 s, the alert stays queued, one line', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => void sockets.push(socket)); // accepts, reads nothing, never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const log: string[] = [];
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, log: (l) => log.push(l) });
+    const t0 = Date.now();
+    sink.alert(alert());
+    await until('the timeout', () => log.length === 1, 10_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(4900);
+    expect(log[0]).toMatch(/unreachable \(no answer in 5 s\); queueing alerts and retrying/);
+    expect(sink.stats()).toEqual({ sent: 0, failed: 0, queued: 1, dropped: 0 });
+    await sink.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }, 15_000);
+
+  it('an alert with a time no Date holds is still sent, not thrown', async () => {
+    const bodies: { startsAt: string }[][] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sink = new AlertmanagerSink({ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+    expect(() => sink.alert(alert({ ts: 1e20 }))).not.toThrow();
+    await until('sent', () => sink.stats().sent === 1);
+    expect(Math.abs(Date.parse(bodies[0][0].startsAt) - Date.now())).toBeLessThan(10_000);
     await sink.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
