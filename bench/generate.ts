@@ -304,6 +304,15 @@ function hostMac(subnet: number, host: number): string {
 
 /** Writes the first `frames` frames of the scenario to `path`; returns the capture's duration in seconds. */
 export function generate(path: string, frames: number): { frames: number; seconds: number } {
+  return writeSeconds(path, frames, (events) => events);
+}
+
+/**
+ * Writes to `path` the first `frames` frames that `framesOf` makes of each second's scenario
+ * events, second by second; returns the count and the capture's duration in seconds. A frame is
+ * written before the next is asked for, so `framesOf` may hand out one buffer restamped.
+ */
+function writeSeconds(path: string, frames: number, framesOf: (events: Event[], second: number) => Iterable<Event>): { frames: number; seconds: number } {
   mkdirSync(dirname(path), { recursive: true });
   const writer = new PcapWriter(path, { linkType: 1, snapLen: 65535 });
   const scenario = new Scenario();
@@ -313,8 +322,8 @@ export function generate(path: string, frames: number): { frames: number; second
   try {
     while (written < frames) {
       scenario.applyPreempts(second);
-      for (const e of scenario.second(second)) {
-        writer.write({ ts: e.ts, data: e.data });
+      for (const e of framesOf(scenario.second(second), second)) {
+        writer.write(e);
         lastTs = e.ts;
         if (++written === frames) break;
       }
@@ -431,9 +440,6 @@ function stampIpv4Id(frame: Uint8Array, off: number, id: number): void {
 
 /** Writes the first `frames` frames of the mixed capture to `path`. */
 export function generateMixed(path: string, frames: number): { frames: number; seconds: number } {
-  mkdirSync(dirname(path), { recursive: true });
-  const writer = new PcapWriter(path, { linkType: 1, snapLen: 65535 });
-  const scenario = new Scenario();
   const rng = prng(MIXED_SEED);
   const flows = Array.from({ length: MIXED_FLOWS }, (_, k) => buildFlow(k, rng));
   const cumulative: number[] = [];
@@ -442,51 +448,30 @@ export function generateMixed(path: string, frames: number): { frames: number; s
   const hostArp = Array.from({ length: 64 }, (_, h) =>
     arpFrame({ arp: { op: 1, senderMac: `02:b1:00:00:00:${hex2(h)}`, senderIp: `10.5.9.${h + 1}`, targetMac: MAC_ZERO, targetIp: `10.5.9.${((h * 5) % 64) + 1}` } }).data,
   );
-  let written = 0;
-  let second = START_TS;
-  let lastTs = START_TS;
-  try {
-    while (written < frames) {
-      scenario.applyPreempts(second);
-      const events = scenario.second(second);
-      const background = MIXED_FRAMES_PER_S - events.length - MIXED_EXTRA_ARP_PER_S;
-      // Background and extra ARP as slots at random times in the second, merged with the scenario.
-      const slots: { ts: number; arp: boolean }[] = [];
-      for (let n = 0; n < background; n++) slots.push({ ts: second + rng(), arp: false });
-      for (let n = 0; n < MIXED_EXTRA_ARP_PER_S; n++) slots.push({ ts: second + rng(), arp: true });
-      slots.sort((a, b) => a.ts - b.ts);
-      let e = 0;
-      for (const slot of slots) {
-        while (e < events.length && events[e].ts <= slot.ts && written < frames) {
-          writer.write(events[e]);
-          lastTs = events[e++].ts;
-          written++;
-        }
-        if (written === frames) break;
-        if (slot.arp) {
-          writer.write({ ts: slot.ts, data: hostArp[Math.floor(rng() * hostArp.length)] });
-        } else {
-          const flow = flows[Math.floor(rng() * flows.length)];
-          const r = rng();
-          let size = 0;
-          while (size < cumulative.length - 1 && r >= cumulative[size]) size++;
-          const frame = flow.frames[size];
-          if (flow.ipOffset >= 0) stampIpv4Id(frame, flow.ipOffset, (flow.nextId = (flow.nextId + 1) & 0xffff));
-          writer.write({ ts: slot.ts, data: frame });
-        }
-        lastTs = slot.ts;
-        if (++written === frames) break;
-      }
-      for (; e < events.length && written < frames; e++, written++) {
-        writer.write(events[e]);
-        lastTs = events[e].ts;
-      }
-      second++;
+  /** The frame of one background slot: a flow's frame of a drawn size, with the flow's next IPv4 identification. */
+  const background = (): Uint8Array => {
+    const flow = flows[Math.floor(rng() * flows.length)];
+    const r = rng();
+    let size = 0;
+    while (size < cumulative.length - 1 && r >= cumulative[size]) size++;
+    const frame = flow.frames[size];
+    if (flow.ipOffset >= 0) stampIpv4Id(frame, flow.ipOffset, (flow.nextId = (flow.nextId + 1) & 0xffff));
+    return frame;
+  };
+  return writeSeconds(path, frames, function* (events, second) {
+    const count = MIXED_FRAMES_PER_S - events.length - MIXED_EXTRA_ARP_PER_S;
+    // Background and extra ARP as slots at random times in the second, merged with the scenario.
+    const slots: { ts: number; arp: boolean }[] = [];
+    for (let n = 0; n < count; n++) slots.push({ ts: second + rng(), arp: false });
+    for (let n = 0; n < MIXED_EXTRA_ARP_PER_S; n++) slots.push({ ts: second + rng(), arp: true });
+    slots.sort((a, b) => a.ts - b.ts);
+    let e = 0;
+    for (const slot of slots) {
+      while (e < events.length && events[e].ts <= slot.ts) yield events[e++];
+      yield { ts: slot.ts, data: slot.arp ? hostArp[Math.floor(rng() * hostArp.length)] : background() };
     }
-  } finally {
-    writer.close();
-  }
-  return { frames: written, seconds: lastTs - START_TS };
+    while (e < events.length) yield events[e++];
+  });
 }
 
 function main(): void {

@@ -364,11 +364,14 @@ const MAGIC_BYTES = 4;
 
 /**
  * The compression of an input that starts with `head`, or undefined: RFC 1952 §2.3.1 (gzip
- * members start 1f 8b), RFC 8878 §3.1.1 (zstd frames start 28 b5 2f fd, 0xFD2FB528 little endian).
+ * members start 1f 8b), RFC 8878 §3.1.1 (zstd frames start 28 b5 2f fd, 0xFD2FB528 little endian)
+ * and §3.1.2 (a zstd stream may open with a skippable frame, 0x184D2A50-5F: pzstd's does).
  */
 export function compressionOf(head: Uint8Array): Compression | undefined {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head.length < 4) return undefined;
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if ((head[0] & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) return 'zstd';
   return undefined;
 }
 

@@ -149,6 +149,24 @@ describe('damaged compressed captures: what came before, one line, exit 2', () =
   });
 });
 
+describe('zstd streams of several frames', () => {
+  it.skipIf(NO_ZSTD)('skippable frames, several zstd frames and frames cut at every byte read as the capture', async () => {
+    const file = join(LAB, 'failover-crash.pcap');
+    const plain = await frames(file);
+    const bytes = readFileSync(file);
+    const half = bytes.length >> 1;
+    const zstd = (b: Uint8Array) => spawnSync('zstd', ['-c', '-q', '--no-check'], { input: b }).stdout as Uint8Array;
+    // RFC 8878 §3.1.2: magic 0x184D2A5?, a 4-byte length, then that many bytes to ignore.
+    const skippable = Uint8Array.of(0x50, 0x2a, 0x4d, 0x18, 5, 0, 0, 0, 1, 2, 3, 4, 5);
+    const packed = Buffer.concat([skippable, zstd(bytes.subarray(0, half)), skippable, zstd(bytes.subarray(half)), skippable]);
+    expect(await frames(pieces(packed, 1)), 'in 1-byte pieces').toEqual(plain);
+    const path = join(dir, 'frames.pcap.zst');
+    writeFileSync(path, packed);
+    const want = runCli(['read', file]);
+    expect(runCli(['read', path])).toEqual(want);
+  });
+});
+
 describe('zstd frames that ask too much', () => {
   it('a 2 GiB window is refused before anything is allocated, by path and on stdin', () => {
     // Magic, descriptor 0 (window descriptor follows, no content size), window 2^(10+21), one raw block.
