@@ -136,3 +136,13 @@ describe('the metrics contract', () => {
     }
   });
 });
+
+describe('the exposition text', () => {
+  it('is what prom-client writes for the same metrics (vrrpscope writes it faster, not differently)', async () => {
+    const { metrics } = await monitorFile('failover-graceful.pcap', 'se"g\\0');
+    const ours = await metrics.text();
+    const theirs = await metrics.registry.metrics();
+    expect(ours.length).toBeGreaterThan(2000);
+    expect(ours).toBe(theirs);
+  });
+});
