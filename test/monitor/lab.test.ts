@@ -115,7 +115,7 @@ describe.skipIf(missing.length > 0)('monitor with Prometheus and Alertmanager on
     for (const iface of taps) {
       const port = await freePort();
       const started = start([process.execPath, CLI, 'monitor', '-i', iface, '--listen', `127.0.0.1:${port}`, '--no-drop-privileges',
-        '--alertmanager', `http://127.0.0.1:${amPort}`, '--evidence', evidenceDir, '--evidence-seconds', '5'], `monitor ${iface}`);
+        '--alertmanager', `http://127.0.0.1:${amPort}`, '--evidence', evidenceDir, '--evidence-seconds', '5', '--ndjson', path.join(tmp, `${iface}.ndjson`)], `monitor ${iface}`);
       procs.push(started);
       monitors.push({ started, port, iface });
     }
@@ -168,6 +168,9 @@ describe.skipIf(missing.length > 0)('monitor with Prometheus and Alertmanager on
       expect(am.annotations.evidence).toContain(evidenceDir);
       expect((await amAlerts()).filter((x) => x.labels.segment === b)).toEqual([]);
       expect(monitors[0].started.output()).toMatch(new RegExp(`${a}: .*ALERT critical duplicate-master vrid 51.*\\[evidence ${am.annotations.evidence.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]`));
+
+      const records = fs.readFileSync(path.join(tmp, `${a}.ndjson`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.find((r) => r.kind === 'duplicate-master' && r.status === 'raised')).toMatchObject({ type: 'alert', segment: a, vrid: 51, evidence: am.annotations.evidence });
 
       await labs[0].removeNftTable(table);
       table = null;
