@@ -20,6 +20,7 @@ import { explainMarkdown } from './render/explain.js';
 import { alertRecord, toJsonLine } from './render/json.js';
 import { alertLine } from './render/line.js';
 import { PrometheusMetrics, type CaptureHealth } from './render/metrics.js';
+import { LiveReport } from './report.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9712';
 /** The analyzer's clock advances every 100 ms, as in `live`, so missed-advert fires on time. */
@@ -128,6 +129,8 @@ class EventLog {
 class Probe {
   readonly segment: string;
   readonly pipeline: Pipeline;
+  /** The HTML report of this interface's analysis, served at /report/IFACE. */
+  readonly report: LiveReport;
   capture: LiveCapture | null = null;
   /** One per segment: alert ids are per analyzer. */
   readonly alertmanager: AlertmanagerSink | null;
@@ -156,12 +159,21 @@ class Probe {
     this.wantsEvidence = o.evidence !== undefined;
     this.alertmanager = o.alertmanager === undefined ? null : newAlertmanager(o.alertmanager, (line) => log.line(`${this.segment}: ${line}`));
     const localAddrs = interfaceAddresses(iface);
+    const options = { authPass: o.authPass, defaultLiveFilter: o.filterWords.trim() === '', localAddrs };
+    this.report = new LiveReport({ ...options, iface });
     this.pipeline = new Pipeline(
-      { authPass: o.authPass, defaultLiveFilter: o.filterWords.trim() === '', localAddrs },
+      options,
       null,
-      (a) => onAlert(this, a),
-      (pkt) => metrics.packet(this.segment, pkt),
+      (a) => {
+        onAlert(this, a);
+        this.report.alert(a);
+      },
+      (decoded) => {
+        metrics.packet(this.segment, decoded);
+        this.report.packet(decoded);
+      },
     );
+    this.report.attach(this.pipeline);
     metrics.addSegment({
       segment: this.segment,
       iface,
@@ -377,8 +389,9 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
 }
 
 const INDEX = `vrrpscope monitor: a VRRP probe.
-  /metrics   Prometheus metrics (README: "Metrics")
-  /healthz   "ok" while the process runs
+  /metrics         Prometheus metrics (README: "Metrics")
+  /healthz         "ok" while the process runs
+  /report/IFACE    the HTML report of an interface (as \`vrrpscope report\`), updated every second
 `;
 
 async function serve(req: http.IncomingMessage, res: http.ServerResponse, metrics: PrometheusMetrics, probes: Probe[]): Promise<void> {
@@ -397,10 +410,22 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, metric
   } else if (path === '/healthz') {
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
   } else if (path === '/') {
-    const lines = probes.map((p) => `  ${escapeControls(p.iface)}: ${p.capture ? 'capturing' : 'reopening'}`).join('\n');
+    const lines = probes.map((p) => `  ${escapeControls(p.iface)}: ${p.capture ? 'capturing' : 'reopening'}, report at /report/${encodeURIComponent(p.iface)}`).join('\n');
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${INDEX}\nInterfaces:\n${lines}\n`);
+  } else if (path.startsWith('/report/') && probes.some((p) => p.iface === safeDecode(path.slice('/report/'.length)))) {
+    const probe = probes.find((p) => p.iface === safeDecode(path.slice('/report/'.length)))!;
+    // The same page `live --listen` serves; it polls its own address for the next one.
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(probe.report.page(probe.health().dropped));
   } else {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 

@@ -60,7 +60,7 @@ describe('monitor configuration errors: one line, exit 2', () => {
 });
 
 describe.skipIf(noBinding())('monitor running', () => {
-  it('retries a missing interface, serves /, /healthz and /metrics, reopens its log on SIGHUP, exits 0 on SIGTERM', async () => {
+  it('retries a missing interface, serves /, /healthz, /metrics and the report, reopens its log on SIGHUP, exits 0 on SIGTERM', async () => {
     const dir = tempDir();
     const log = path.join(dir, 'monitor.log');
     const iface = `vsnone${process.pid}`.slice(0, 15);
@@ -76,6 +76,13 @@ describe.skipIf(noBinding())('monitor running', () => {
       expect(text).toMatch(new RegExp(`^\\S+Z vrrpscope: ${iface}: no interface "${iface}" to capture on; .*retrying`, 'm'));
       expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
       expect(await (await fetch(`${base}/`)).text()).toContain(`${iface}: reopening`);
+      // The HTML report of the interface, the page `live --listen` serves (no frames yet).
+      const report = await fetch(`${base}/report/${iface}`);
+      expect(report.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const html = await report.text();
+      expect(html).toMatch(/^<!doctype html>/i);
+      expect(html).toContain(`live on ${iface}`);
+      expect((await fetch(`${base}/report/eth99`)).status).toBe(404);
       expect((await fetch(`${base}/nothing`)).status).toBe(404);
       const metrics = await fetch(`${base}/metrics`);
       expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
