@@ -7,7 +7,8 @@ import { alertmanagerEndpoint } from './render/alertmanager.js';
 import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
-import { EXIT, Pipeline, readInto, type RunOptions } from './pipeline.js';
+import { EXIT, Pipeline, readInto, readVantages, type RunOptions, type Vantage } from './pipeline.js';
+import { basename, resolve as resolvePath } from 'node:path';
 import { parseSpeed } from './replay.js';
 
 // live.js and tui.js (libpcap binding, reblessed) load only for the commands that use them, so
@@ -94,6 +95,42 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
   return pipeline.exitCode();
 }
 
+/** The vantage point of each file: --vantage NAME=FILE, else the file's name without its extensions. */
+function vantagesOf(files: string[], named: string[]): Vantage[] {
+  const names = new Map<string, string>();
+  for (const spec of named) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) fail(`--vantage wants NAME=FILE (got "${spec}")`);
+    names.set(spec.slice(eq + 1), spec.slice(0, eq));
+  }
+  for (const file of names.keys()) if (!files.includes(file)) fail(`--vantage names ${file}, which is not among the files to read`);
+  if (files.includes('-')) fail('several captures are read from files: standard input (-) cannot be one of them');
+  const seen = new Set<string>();
+  const out: Vantage[] = [];
+  for (const file of files) {
+    const key = resolvePath(file);
+    if (seen.has(key)) fail(`${file} is given twice: each vantage point is one capture`);
+    seen.add(key);
+    out.push({ name: names.get(file) ?? basename(file).replace(/(\.(pcapng|pcap|cap|gz|zst))+$/i, ''), file });
+  }
+  const byName = new Set(out.map((v) => v.name));
+  if (byName.size < out.length) fail('two captures have the same vantage name: name them with --vantage NAME=FILE');
+  return out;
+}
+
+async function runReadVantages(vantages: Vantage[], o: RunOptions): Promise<number> {
+  const out = new Output(1);
+  const pipeline = new Pipeline(o, out);
+  let failed = false;
+  const { notes } = await readVantages(pipeline, vantages, (v, err) => {
+    failed = true;
+    process.stderr.write(`vrrpscope: ${escapeControls(asInputError(err, v.file).message)}\n`);
+  });
+  for (const note of notes) process.stderr.write(`vrrpscope: note: ${escapeControls(note)}\n`);
+  if (!out.closed && pipeline.frames > 0) pipeline.finish();
+  return failed ? EXIT.ERROR : pipeline.exitCode();
+}
+
 const EXIT_HELP = `
 Exit codes:
   0  finished; no alert at or above --fail-on
@@ -139,16 +176,23 @@ export function buildProgram(): Command {
     }
   };
 
-  common(program.command('read').argument('<file>', 'pcap or pcapng file, - for standard input'))
-    .description('analyse a capture file')
+  common(program.command('read').argument('<files...>', 'pcap or pcapng file (- for standard input); several: one per vantage point, merged in time order'))
+    .description('analyse a capture file, or several taken at once on several nodes')
+    .option('--vantage <name=file>', 'name the vantage point of one of several files (default: the file name)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--tui', 'replay the file in the full-screen dashboard')
     .option('--speed <n>', 'replay speed for --tui: 1 = real time, 10 = ten times faster, max = as fast as possible', speed, 1)
     .option('--mono', 'dashboard without colour (also NO_COLOR)')
     .option('--local-addr <addrs>', 'addresses of the host the capture was taken on (comma-separated): --explain can then say "this host"')
     .addHelpText('after', EXIT_HELP)
-    .action(async (file: string, opts: Record<string, unknown>) => {
+    .action(async (files: string[], opts: Record<string, unknown>) => {
       const o = runOptions(opts);
       if (typeof opts.localAddr === 'string') o.localAddrs = opts.localAddr.split(',').map((a) => a.trim()).filter(Boolean);
+      if (files.length > 1 || (opts.vantage as string[]).length > 0) {
+        if (opts.tui) fail('--tui replays one file: give one, or read several without --tui');
+        process.exitCode = await runReadVantages(vantagesOf(files, opts.vantage as string[]), o);
+        return;
+      }
+      const file = files[0];
       if (opts.tui) {
         if (o.json) fail('--tui and --json do not go together: the dashboard has no JSON output');
         const { runReplayTui } = await tuiModule();

@@ -149,6 +149,52 @@ export class Pipeline {
 
 
 /** Feeds one capture file through the pipeline until the file ends or the pipeline is done. */
+/** One capture of several read together: the vantage point it was taken at, and its file. */
+export interface Vantage {
+  name: string;
+  file: string;
+}
+
+/**
+ * Several captures (one per vantage point) read together, merged in time order. Each frame is named
+ * by its vantage (Frame.iface), so the analyzer tells the vantages apart and joins those that carry
+ * the same adverts into one segment. The frames are held in memory for the merge. A capture that
+ * cannot be read is named in `errors` and the others are still analysed.
+ */
+export async function readVantages(pipeline: Pipeline, vantages: Vantage[], onError: (v: Vantage, err: unknown) => void): Promise<{ notes: string[] }> {
+  const frames: Frame[] = [];
+  const spans: { name: string; first: number; last: number }[] = [];
+  for (const v of vantages) {
+    let first = Infinity;
+    let last = -Infinity;
+    try {
+      await readCapture(v.file, (f) => {
+        frames.push({ ...f, data: f.data.slice(), iface: v.name });
+        if (f.ts < first) first = f.ts;
+        if (f.ts > last) last = f.ts;
+      });
+    } catch (err) {
+      onError(v, err);
+    }
+    if (first <= last) spans.push({ name: v.name, first, last });
+  }
+  // Stable: frames of one instant keep their file's order, and the files' order among themselves.
+  frames.sort((a, b) => a.ts - b.ts);
+  for (const f of frames) {
+    pipeline.frame(f);
+    if (pipeline.done) break;
+  }
+  const notes: string[] = [];
+  spans.sort((a, b) => a.first - b.first);
+  for (let i = 1; i < spans.length; i++) {
+    const before = spans[i - 1];
+    if (spans[i].first > before.last) {
+      notes.push(`${spans[i].name} starts after ${before.name} ends: the captures do not overlap, so they were read one after another`);
+    }
+  }
+  return { notes };
+}
+
 export async function readInto(pipeline: Pipeline, file: string): Promise<void> {
   // The pipeline keeps nothing of a frame once it returns (the decoder copies time and record),
   // and frames it would only count are skipped in the reader (decode/prefilter.ts).

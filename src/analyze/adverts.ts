@@ -44,6 +44,7 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
   if (repeat && last !== null && last.lastPkt === pkt) {
     if (isCopy(last, pkt, ts, at)) last.copies++;
     else repeatAdvert(st, seen!, last, pkt, ts, at);
+    if (at.place >= PLACES) seenAt(last, at);
     return;
   }
   if (pkt.truncated) st.totals.truncated++;
@@ -58,7 +59,10 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
   if (pkt.truncated && (pkt.capturedLength ?? 0) < 8) return;
   const known = seen === undefined ? undefined : knownRouter(seen, pkt.ip.src);
   if (known !== undefined ? isCopy(known, pkt, ts, at) : copyElsewhere(st, pkt, ts, at)) {
-    if (known !== undefined) known.copies++;
+    if (known !== undefined) {
+      known.copies++;
+      if (at.place >= PLACES) seenAt(known, at);
+    }
     return;
   }
   const vr = seen ?? st.virtualRouter(at.segment, family, pkt.vrid);
@@ -69,6 +73,7 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
   if (!r) return;
   r.lastPlace = at.place;
   r.lastIpId = at.ipId;
+  if (at.place >= PLACES) seenAt(r, at);
   if (r === vr.master && before !== undefined && before !== pkt.priority && before > 0 && pkt.priority > 0) {
     // keepalived track_script / track_interface weights move a master's priority without a takeover;
     // it explains the next preemption.
@@ -109,6 +114,15 @@ function repeatAdvert(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: Vrrp
   checkPeerConfig(st, vr, ts);
 }
 
+/** Sighting.place is a place id times PLACES plus the direction: place 0, the usual capture's only one, is never counted. */
+const PLACES = 8;
+
+/** `r`'s advert (or a copy of it) was seen at `at`'s place. */
+function seenAt(r: Router, at: Sighting): void {
+  const place = (at.place / PLACES) | 0;
+  r.seenAt.set(place, (r.seenAt.get(place) ?? 0) + 1);
+}
+
 /**
  * The same advert as the router's last one, seen again within a few milliseconds: a copy of it
  * (`-i any` sees an advert on every bridge port and on the bridge; a Linux cooked capture sees a
@@ -142,6 +156,7 @@ function copyElsewhere(st: AnalyzerState, pkt: VrrpPacket, ts: number, at: Sight
     const r = knownRouter(vr, pkt.ip.src);
     if (r === undefined || !isCopy(r, pkt, ts, at)) continue;
     r.copies++;
+    if (at.place >= PLACES) seenAt(r, at);
     const into = st.segments.find(vr.segment);
     if (into !== segment && !st.hasVirtualRouters(segment)) {
       st.segments.merge(into, segment, ts, `both carry the adverts of ${pkt.ip.src} for VRID ${pkt.vrid}, copies within ${fmtMs(COPY_WINDOW_MS)}`);
@@ -193,6 +208,7 @@ function router(st: AnalyzerState, vr: VirtualRouter, pkt: VrrpPacket, ts: numbe
       counts: { badChecksum: 0, badTtl: 0, malformed: 0, vmacMismatch: 0, truncated: 0 },
       raised: new Map(),
       copies: 0,
+      seenAt: new Map(),
       lastChecksum: pkt.checksum,
       lastPlace: -1,
       lastIpId: -1,

@@ -54,7 +54,7 @@ interface Rule {
 const list = (rs: RouterSnapshot[], show: (r: RouterSnapshot) => string) => rs.map((r) => `${r.src}: ${show(r)}`);
 
 /** Causes that explain a split brain by themselves; without any, host-discards-adverts is named. */
-const EXPLAINS_SPLIT_BRAIN: readonly string[] = ['version-mismatch', 'auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'];
+const EXPLAINS_SPLIT_BRAIN: readonly string[] = ['path-drops-adverts', 'version-mismatch', 'auth-mismatch', 'interval-mismatch', 'vip-list-mismatch', 'ttl', 'checksum', 'icmp-reject', 'igmp-snooping'];
 
 const RULES: readonly Rule[] = [
   {
@@ -171,6 +171,22 @@ const RULES: readonly Rule[] = [
       ],
       fix: ['enable an IGMP querier on the VLAN, or use the standard group (224.0.0.18 / ff02::12), or a group in 224.0.0.0/24'],
     }],
+  },
+  {
+    // Captures from several vantage points read together: where each router's adverts were seen.
+    ids: ['path-drops-adverts'],
+    when: (ctx) => ctx.raised('duplicate-master') && lostOnTheWay(ctx.v.routers).length > 0,
+    causes: (ctx) => {
+      const lost = lostOnTheWay(ctx.v.routers);
+      return [{
+        id: 'path-drops-adverts',
+        title: 'Adverts are lost on the way: they never appear on another vantage point\'s wire',
+        evidence: lost.map(({ r, place, n, most }) =>
+          `${r.src}'s adverts were seen ${most} times at its best vantage point but only ${n} times at ${place}: ` +
+            `the path to ${place} drops them (switch, hypervisor, security group), so the router there hears no master`),
+        fix: ['find the filter between the vantage points: a switch or bridge rule, a hypervisor or cloud security group, IGMP snooping; allow IP protocol 112 to 224.0.0.18 (ff02::12) on that path'],
+      }];
+    },
   },
   {
     ids: ['host-discards-adverts'],
@@ -305,12 +321,26 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
   return { vrid: v.vrid, family: v.family, ...(v.segment === null ? {} : { segment: v.segment }), versions: v.versions, state: v.state, seen, causes: ctx.causes, cannotTell: ctx.cannotTell };
 }
 
+/** Routers whose adverts one vantage point saw under half as often as another did. */
+function lostOnTheWay(routers: RouterSnapshot[]): { r: RouterSnapshot; place: string; n: number; most: number }[] {
+  const out: { r: RouterSnapshot; place: string; n: number; most: number }[] = [];
+  for (const r of routers) {
+    if (r.seenAt === null) continue;
+    const places = Object.entries(r.seenAt);
+    if (places.length < 2) continue;
+    const most = Math.max(...places.map(([, n]) => n));
+    for (const [place, n] of places) if (n < most / 2) out.push({ r, place, n, most });
+  }
+  return out;
+}
+
 function describeRouter(r: RouterSnapshot): string {
   const o = r.observed;
+  const seen = r.seenAt === null ? '' : `, seen at ${Object.entries(r.seenAt).map(([place, n]) => `${place} ${n} times`).join(', ')}`;
   return `${r.src}${r.mac ? ` (${r.mac}${r.vmac ? ', VMAC' : ''})` : ''} ${r.role}, priority ${r.priority}, ${r.adverts} adverts ` +
     `${isoTime(r.firstSeenTs)} to ${isoTime(r.lastSeenTs)}, advert_int ${fmtMs(r.intervalMs)}` +
     (o.count > 0 ? ` (observed mean ${fmtMs(o.meanMs!)}, max ${fmtMs(o.maxMs!)})` : '') +
-    `, TTL ${r.ttl}, to ${r.dst}`;
+    `, TTL ${r.ttl}, to ${r.dst}${seen}`;
 }
 
 /** UTC time of day with milliseconds: diagnoses are pasted into tickets read in other time zones. */

@@ -38,6 +38,8 @@ export interface Router {
   raised: Map<AlertKind, Alert>;
   /** Copies of its adverts seen on other interfaces or directions (see adverts.ts): counted once. */
   copies: number;
+  /** Where its adverts were seen (place id -> adverts and copies there), once the capture has shown more than one place. */
+  seenAt: Map<number, number>;
   /** The VRRP checksum of its last advert: a copy has the same. */
   lastChecksum: number;
   /** Where its last advert was seen (see Sighting), and that advert's IPv4 identification (-1: none). */

@@ -56,6 +56,7 @@ export class Segments {
       if (!this.seenPlace0) {
         this.seenPlace0 = true;
         this.roots++;
+        this.placesSeen++;
       }
       this.lastPlace = 0;
       return this.find(0);
@@ -78,6 +79,7 @@ export class Segments {
       this.parent.push(id);
       this.ids.set(key, id);
       this.roots++;
+      this.placesSeen++;
     }
     this.lastKey = key;
     this.lastId = id;
@@ -99,6 +101,9 @@ export class Segments {
     this.roots--;
   }
 
+  /** Places (interfaces, vantage points, VLAN stacks) seen so far, joined or not. */
+  placesSeen = 0;
+
   /** How many segments the capture has shown so far. */
   get count(): number {
     return this.roots;
@@ -109,7 +114,7 @@ export class Segments {
     return this.roots > 1 ? this.label(id) : null;
   }
 
-  /** The segment's name regardless of how many there are. */
+  /** The name of a segment, or of a place (before any joining: its interface or vantage point and VLANs), regardless of how many there are. */
   label(id: number): string {
     const p = this.places[id];
     const vlan = p.vlans === '' ? '' : `vlan ${p.vlans}`;

@@ -31,6 +31,11 @@ export interface RouterSnapshot {
   adverts: number;
   /** Copies of its adverts (other interfaces, other directions), counted once in `adverts`. */
   copies: number;
+  /**
+   * Where its adverts and their copies were seen (vantage point, interface, VLANs -> how many),
+   * when the capture shows more than one place; null otherwise. A place missing here never saw it.
+   */
+  seenAt: Record<string, number> | null;
   counts: Router['counts'];
 }
 
@@ -134,6 +139,7 @@ function routerSnapshot(st: AnalyzerState, vr: VirtualRouter, r: Router): Router
     lastSeenTs: r.lastSeenTs,
     adverts: r.adverts,
     copies: r.copies,
+    seenAt: st.segments.placesSeen > 1 ? seenAtLabels(st, r) : null,
     counts: { ...r.counts },
   };
 }
@@ -148,6 +154,12 @@ function vridState(vr: VirtualRouter, open: Alert[]): VridState {
   if (!vr.master) return 'no-master';
   if (open.some((a) => a.severity !== 'info')) return 'warning';
   return 'ok';
+}
+
+function seenAtLabels(st: AnalyzerState, r: Router): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [place, n] of [...r.seenAt].sort((a, b) => a[0] - b[0])) out[st.segments.label(place)] = n;
+  return out;
 }
 
 function versionList(bits: number): number[] {

@@ -19,9 +19,9 @@ export function alertRecord(a: Alert): Record<string, unknown> {
 }
 
 export function routerRecord(r: RouterSnapshot): Record<string, unknown> {
-  const { recentIntervalsMs: _drop, copies, ...rest } = r;
-  // Copies only where there were any: a capture without them reads as it always did.
-  return copies === 0 ? rest : { ...rest, copies };
+  const { recentIntervalsMs: _drop, copies, seenAt, ...rest } = r;
+  // Copies and places only where there were any: a capture of one place reads as it always did.
+  return { ...rest, ...(copies === 0 ? {} : { copies }), ...(seenAt === null ? {} : { seenAt }) };
 }
 
 export function vridRecord(v: VridSnapshot): Record<string, unknown> {

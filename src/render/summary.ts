@@ -85,10 +85,11 @@ function routerLine(r: RouterSnapshot): string {
     r.counts.truncated ? `${r.counts.truncated} truncated` : '',
     r.copies ? `${r.copies} copies` : '',
   ].filter(Boolean);
+  const seen = r.seenAt === null ? '' : ` seen at ${Object.entries(r.seenAt).map(([place, n]) => `${place} ${n}`).join(', ')}`;
   return escapeControls(
     `${r.src} ${r.mac ?? ''}${r.vmac ? ' (vmac)' : ''} ${r.role} prio ${r.priority} adverts ${r.adverts} ` +
       `intvl ${fmtMs(r.intervalMs)}, ${observed}${auth} ttl ${r.ttl}${dest} ` +
       `vips ${r.addrs.join(',') || '-'}${r.checksumVariant ? ` cksum ${r.checksumVariant}` : ''}` +
-      (problems.length ? ` [${problems.join(', ')}]` : ''),
+      (problems.length ? ` [${problems.join(', ')}]` : '') + seen,
   );
 }
