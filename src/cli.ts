@@ -7,8 +7,8 @@ import { alertmanagerEndpoint } from './render/alertmanager.js';
 import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
-import { EXIT, Pipeline, readInto, readVantages, type RunOptions, type Vantage } from './pipeline.js';
-import { basename, resolve as resolvePath } from 'node:path';
+import { EXIT, Pipeline, readInto, readVantages, vantageName, type RunOptions, type Vantage } from './pipeline.js';
+import { resolve as resolvePath } from 'node:path';
 import { parseSpeed } from './replay.js';
 
 // live.js and tui.js (libpcap binding, reblessed) load only for the commands that use them, so
@@ -111,7 +111,7 @@ function vantagesOf(files: string[], named: string[]): Vantage[] {
     const key = resolvePath(file);
     if (seen.has(key)) fail(`${file} is given twice: each vantage point is one capture`);
     seen.add(key);
-    out.push({ name: names.get(file) ?? basename(file).replace(/(\.(pcapng|pcap|cap|gz|zst))+$/i, ''), file });
+    out.push({ name: names.get(file) ?? vantageName(file), file });
   }
   const byName = new Set(out.map((v) => v.name));
   if (byName.size < out.length) fail('two captures have the same vantage name: name them with --vantage NAME=FILE');

@@ -3,6 +3,7 @@
 import { Analyzer } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
+import { basename } from 'node:path';
 import { readCapture, type FrameSkip } from './capture/file.js';
 import { frameTime, type Frame } from './frame.js';
 import { Decoder } from './decode/decoder.js';
@@ -149,6 +150,11 @@ export class Pipeline {
 
 
 /** Feeds one capture file through the pipeline until the file ends or the pipeline is done. */
+/** A vantage point's default name: its file's name without the capture extensions. */
+export function vantageName(file: string): string {
+  return basename(file).replace(/(\.(pcapng|pcap|cap|gz|zst))+$/i, '');
+}
+
 /** One capture of several read together: the vantage point it was taken at, and its file. */
 export interface Vantage {
   name: string;

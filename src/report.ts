@@ -8,7 +8,7 @@ import type { Alert } from './analyze/alerts.js';
 import { diagnose } from './analyze/diagnose.js';
 import { CaptureError } from './capture/types.js';
 import type { Decoded } from './decode/types.js';
-import { EXIT, Pipeline, readInto, type RunOptions } from './pipeline.js';
+import { EXIT, Pipeline, readInto, readVantages, vantageName, type RunOptions } from './pipeline.js';
 import { ReportCollector, type ReportData } from './render/report/collect.js';
 import { contentSecurityPolicy, reportHtml } from './render/report/html.js';
 
@@ -16,7 +16,7 @@ export interface ReportOptions extends RunOptions {
   output: string;
 }
 
-/** Analyses `files` in order and returns what the page shows; `error` is the first unreadable input. */
+/** Analyses `files` (several: vantage points merged in time order) and returns what the page shows; `error` is the first unreadable input. */
 export async function collectReport(
   files: string[],
   o: RunOptions,
@@ -26,14 +26,17 @@ export async function collectReport(
   const pipeline = new Pipeline(o, null, (a) => collector!.alert(a), (p) => collector!.packet(p));
   collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr));
   let error: CaptureError | null = null;
-  for (const file of files) {
+  if (files.length > 1) {
+    // Several captures are vantage points, merged in time order as `read N1 N2 ...` does.
+    await readVantages(pipeline, files.map((file) => ({ name: vantageName(file), file })), (v, err) => {
+      error ??= asInputError(err, v.file);
+    });
+  } else {
     try {
-      await readInto(pipeline, file);
+      await readInto(pipeline, files[0]);
     } catch (err) {
-      error = asInputError(err, file);
-      break;
+      error = asInputError(err, files[0]);
     }
-    if (pipeline.done) break;
   }
   pipeline.finish();
   const snap = pipeline.analyzer.snapshot();
