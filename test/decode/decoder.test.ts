@@ -1,7 +1,6 @@
 // Decoder answers repeated frames from memory: it must give exactly what decodeFrame gives,
 // on every frame of every capture we have and on every one-byte change of a remembered frame.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
@@ -10,17 +9,11 @@ import { decodeFrame } from '../../src/decode/index.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import { withBenchCapture } from '../support/bench-capture.js';
 import { arpFrame, encodeLink, makeFrame, naFrame, vrrpFrame } from '../support/encode.js';
-import { SHARED_PCAPS } from '../support/shared.js';
+import { capturesIn, SHARED_PCAPS } from '../support/shared.js';
 import { itShared } from '../support/skip.js';
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
 
-function captures(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => /\.pcap(ng)?$/.test(f))
-    .map((f) => path.join(dir, f))
-    .sort();
-}
 
 /** Decodes `file` both ways; returns how many frames there were and how many came from memory. */
 async function compareFile(file: string): Promise<{ frames: number; repeats: number }> {
@@ -54,7 +47,7 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
   it('on every frame of the keepalived lab captures, most of them from memory', async () => {
     let frames = 0;
     let repeats = 0;
-    for (const file of captures(LAB)) {
+    for (const file of capturesIn(LAB)) {
       const r = await compareFile(file);
       frames += r.frames;
       repeats += r.repeats;
@@ -65,7 +58,7 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
   });
 
   itShared('on every frame of the reference captures (tcpdump, PcapPlusPlus, gopacket)', async () => {
-    const files = captures(SHARED_PCAPS);
+    const files = capturesIn(SHARED_PCAPS);
     expect(files.length).toBeGreaterThan(5);
     let repeats = 0;
     for (const file of files) repeats += (await compareFile(file)).repeats;

@@ -2,11 +2,10 @@
 // only counts): on every frame of every capture we have, on the mixed benchmark capture, and on
 // fuzzed frames; and a run that skips gives the same analysis as one that decodes every frame.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SHARED_PCAPS } from '../support/shared.js';
+import { capturesIn, SHARED_PCAPS } from '../support/shared.js';
 import { itShared } from '../support/skip.js';
 import { generateMixed } from '../../bench/generate.js';
 import type { Alert } from '../../src/analyze/alerts.js';
@@ -22,12 +21,6 @@ const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
 const REGRESSIONS = new URL('../regressions/', import.meta.url).pathname;
 const SHARED = SHARED_PCAPS;
 
-function captures(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => /\.pcap(ng)?$/.test(f))
-    .map((f) => path.join(dir, f))
-    .sort();
-}
 
 /** The frame's bytes placed `lead` bytes into a larger buffer, as in a reader's chunk. */
 function inChunk(data: Uint8Array, lead: number): { b: Uint8Array; start: number; end: number } {
@@ -76,12 +69,12 @@ async function analyse(file: string, skip: boolean, vrid?: Set<number>): Promise
 describe('prefilter: skips only what decodeFrame calls other', () => {
   it('on every frame of the committed captures', async () => {
     let frames = 0;
-    for (const file of [...captures(LAB), ...captures(REGRESSIONS)]) frames += (await checkFile(file)).frames;
+    for (const file of [...capturesIn(LAB), ...capturesIn(REGRESSIONS)]) frames += (await checkFile(file)).frames;
     expect(frames).toBeGreaterThan(1500);
   });
 
   itShared('on every frame of the reference captures (tcpdump, PcapPlusPlus, gopacket)', async () => {
-    const files = captures(SHARED);
+    const files = capturesIn(SHARED);
     expect(files.length).toBeGreaterThan(5);
     let frames = 0;
     for (const file of files) frames += (await checkFile(file)).frames;
@@ -101,13 +94,13 @@ describe('prefilter: skips only what decodeFrame calls other', () => {
   });
 
   it('a run that skips analyses every committed capture as one that does not', async () => {
-    for (const file of [...captures(LAB), ...captures(REGRESSIONS)]) {
+    for (const file of [...capturesIn(LAB), ...capturesIn(REGRESSIONS)]) {
       expect(await analyse(file, true), file).toBe(await analyse(file, false));
     }
   });
 
   itShared('a run that skips analyses every reference capture as one that does not', async () => {
-    for (const file of captures(SHARED)) expect(await analyse(file, true), file).toBe(await analyse(file, false));
+    for (const file of capturesIn(SHARED)) expect(await analyse(file, true), file).toBe(await analyse(file, false));
   });
 
   const link = (vlans: number[]): LinkSpec => ({ kind: 'ethernet', src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', vlans });

@@ -3,8 +3,8 @@
 // does not. Every test that reads them asks here, and skips with NO_SHARED printed when absent
 // (support/skip.ts). What the project ships itself (pcaps/lab, test/regressions) is required and
 // never guarded. No vitest here: scripts/golden.ts uses these paths too.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The reference capture folder. */
@@ -17,4 +17,12 @@ export const NO_SHARED: string | false = existsSync(SHARED_PCAPS)
 /** A reference capture's path, e.g. sharedPcap('tcpdump/vrrp.pcap'). */
 export function sharedPcap(relative: string): string {
   return resolve(SHARED_PCAPS, relative);
+}
+
+/** Every pcap and pcapng file under `dir`, sorted. */
+export function capturesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.pcap(ng)?$/.test(f))
+    .map((f) => join(dir, f))
+    .sort();
 }
