@@ -44,10 +44,6 @@ export class Segments {
   /** The place (before joining) of the frame last given to of(). */
   lastPlace = 0;
 
-  constructor() {
-    this.ids.set('|', 0);
-  }
-
   /** The segment of a decoded frame (a root id). */
   of(decoded: Decoded): number {
     const link = decoded.packet.link;
