@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FILTER } from '../../src/capture/live.js';
 import type { Frame } from '../../src/frame.js';
 import { arpFrame, ipOtherFrame, naFrame, vrrpFrame } from '../support/encode.js';
-import { Netns, liveSkipReason, type CaptureRun, type Event, type FrameEvent } from './netns.js';
+import { Netns, liveSkipReason, notRunnableAs, type CaptureRun, type Event, type FrameEvent } from './netns.js';
+import { skipping } from '../support/skip.js';
 
 const skip = liveSkipReason();
 if (skip) console.warn(`test/live/capture.test.ts skipped: ${skip}`);
@@ -197,7 +198,7 @@ describe.skipIf(skip !== undefined)('live capture (libpcap, network namespaces)'
       expect(await failure({ iface: link.here, filter: 'port 99999' })).toMatchObject({ code: 'bad-filter', message: expect.stringMatching(/^bad capture filter "port 99999": .*99999/) });
     });
 
-    it('no permission, with the setcap command for this node', async () => {
+    it.skipIf(skipping(notRunnableAs('nobody') ?? false, 'the test that captures as nobody'))('no permission, with the setcap command for this node', async () => {
       const e = await failure({ iface: link.here }, 'nobody');
       expect(e.code).toBe('permission');
       expect(e.message).toBe(

@@ -28,6 +28,16 @@ export function liveSkipReason(): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the capture fixture cannot run as `user`, or undefined: a checkout in a folder other users
+ * may not enter (`mktemp -d` makes one) keeps them from loading it.
+ */
+export function notRunnableAs(user: string): string | undefined {
+  const group = user === 'nobody' ? 'nogroup' : user;
+  const r = spawnSync('setpriv', [`--reuid=${user}`, `--regid=${group}`, '--clear-groups', 'test', '-r', CAPTURE], { timeout: 5_000 });
+  return r.status === 0 ? undefined : `${user} cannot read ${CAPTURE} (a folder above the checkout keeps other users out)`;
+}
+
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
