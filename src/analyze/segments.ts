@@ -29,6 +29,8 @@ export interface SegmentMerge {
 
 /** More distinct places than this are folded into the last one (a flood of forged tags must not grow state). */
 const MAX_PLACES = 4096;
+/** VLAN ids are 12 bits: 0 stands for untagged, 1-4096 for VLAN 0-4095. */
+const VLAN_NUMBERS = 4097;
 
 export class Segments {
   private readonly ids = new Map<string, number>();
@@ -57,6 +59,17 @@ export class Segments {
       this.lastPlace = 0;
       return this.find(0);
     }
+    // A place seen before, found without building its key (a string per frame was most of the
+    // garbage of reading a `-i any` capture): by interface name, then a number of the interface
+    // index and the one VLAN tag. QinQ stacks take the keyed path below.
+    const vlanNumber = link.vlans.length === 0 ? 0 : link.vlans.length === 1 ? link.vlans[0] + 1 : -1;
+    const number = vlanNumber < 0 ? -1 : ((link.ifIndex ?? -1) + 1) * VLAN_NUMBERS + vlanNumber;
+    const byNumber = this.known.get(decoded.iface);
+    const known = number < 0 || byNumber === undefined ? undefined : byNumber.get(number);
+    if (known !== undefined) {
+      this.lastPlace = known;
+      return this.find(known);
+    }
     const iface = link.ifIndex === undefined ? decoded.iface : decoded.iface === '' ? `if${link.ifIndex}` : `${decoded.iface}/if${link.ifIndex}`;
     const vlans = link.vlans.length === 0 ? '' : link.vlans.length === 1 ? String(link.vlans[0]) : link.vlans.join('.');
     const key = iface + '|' + vlans;
@@ -77,11 +90,18 @@ export class Segments {
       this.roots++;
       this.placesSeen++;
     }
+    if (number >= 0) {
+      if (byNumber === undefined) this.known.set(decoded.iface, new Map([[number, id]]));
+      else byNumber.set(number, id);
+    }
     this.lastKey = key;
     this.lastId = id;
     this.lastPlace = id;
     return this.find(id);
   }
+
+  /** Places by interface name, then by ((interface index + 1) * VLAN_NUMBERS + VLAN id + 1); see of(). */
+  private readonly known = new Map<string, Map<number, number>>();
 
   find(id: number): number {
     let x = id;
