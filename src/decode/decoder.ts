@@ -20,7 +20,7 @@ import { decodeFrame, ipv4Id } from './index.js';
 import { EtherType } from './link.js';
 import type { Decoded, Packet } from './types.js';
 
-const SLOT_BITS = 12;
+const SLOT_BITS = 13;
 const SLOTS = 1 << SLOT_BITS;
 /**
  * A slot is 64 words (256 bytes): its key, length and link type, IPv4 sum, last use, then the
