@@ -1,0 +1,136 @@
+// `vrrpscope live` on several interfaces and on `any`, with real libpcap on veths in namespaces of
+// the test's own. Two links carry the same VRID from two different masters: captured with
+// `-i A -i B` they are two virtual routers (one per interface), as a pcapng of both is to `read`;
+// the same adverts on one link are a split brain, which shows the test can fail. `-w` writes a
+// pcapng that reads back with the same segments.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Frame } from '../../src/frame.js';
+import { vrrpFrame } from '../support/encode.js';
+import { runCli } from '../support/cli.js';
+import { Netns, liveSkipReason } from './netns.js';
+
+const skip = liveSkipReason();
+if (skip) console.warn(`live multi-interface tests skipped: ${skip}`);
+
+const PACER = resolve(import.meta.dirname, '../../bench/monitor-send.py');
+/** Adverts every 100 ms (VRRPv3, 10 cs), each with its own IPv4 identification as a real sender's. */
+const ADVERTS = 20;
+
+function adverts(src: string, priority: number, mac: string): Frame[] {
+  return Array.from({ length: ADVERTS }, (_, i) =>
+    vrrpFrame({
+      vrrp: { version: 3, vrid: 51, priority, intervalCs: 10, addrs: ['192.0.2.51'] },
+      ip: { family: 'ipv4', src, v4: { id: 1000 + i } },
+      link: { kind: 'ethernet', src: mac, dst: '01:00:5e:00:00:12' },
+    }),
+  );
+}
+
+const N1 = adverts('10.0.1.1', 200, '02:00:00:00:01:01');
+const N2 = adverts('10.0.2.1', 100, '02:00:00:00:02:01');
+
+interface JsonRecord {
+  type: string;
+  kind?: string;
+  ifName?: string;
+  record?: number;
+  vrids?: { vrid: number; segment?: string; routers: unknown[] }[];
+}
+
+function records(stdout: string): JsonRecord[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonRecord);
+}
+
+describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
+  const ns = new Netns();
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpscope-livemulti-'));
+  let a: { here: string; there: string };
+  let b: { here: string; there: string };
+  beforeAll(() => {
+    ns.setUp();
+    a = ns.addLink('a', 'b');
+    b = ns.addLink('c', 'd');
+  });
+  afterAll(() => {
+    ns.tearDown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Sends `frames` out of `iface` in the sender namespace, paced over `seconds` (bench/monitor-send.py). */
+  function pace(iface: string, frames: Frame[], seconds: number): Promise<void> {
+    const child = spawn('ip', ['netns', 'exec', ns.sender, 'python3', PACER], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdin.end(JSON.stringify({ iface, frames: frames.map((f) => Buffer.from(f.data).toString('hex')), interval: ADVERTS * 0.1, seconds }));
+    return new Promise((ok, fail) => child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`monitor-send.py: ${err}`)))));
+  }
+
+  async function capture(args: string[], send: () => Promise<unknown>): Promise<{ code: number | null; out: string; err: string }> {
+    const run = ns.live([...args, '--no-tui', '--duration', '20']);
+    await run.listening();
+    await send();
+    // The kernel hands frames over within its 10 ms buffer timeout; then SIGINT ends it as a user would.
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill('SIGINT');
+    const code = await run.exit;
+    return { code, out: run.out(), err: run.err() };
+  }
+
+  it('-i A -i B: the same VRID on two links is two virtual routers, no clash, no split brain; -w reads back the same', async () => {
+    const file = join(dir, 'two.pcapng');
+    const r = await capture(['-i', a.here, '-i', b.here, '--json', '-w', file], () => Promise.all([pace(a.there, N1, 2), pace(b.there, N2, 2)]));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`listening on ${a.here} (link type 1), ${b.here} (link type 1), writing ${file}`);
+    const recs = records(r.out);
+    const packets = recs.filter((x) => x.type === 'vrrp');
+    // Every packet names its interface; records are numbered across both captures.
+    expect(new Set(packets.map((p) => p.ifName))).toEqual(new Set([a.here, b.here]));
+    const numbers = packets.map((p) => p.record!);
+    expect(numbers).toEqual([...new Set(numbers)].sort((x, y) => x - y));
+    expect(packets.length).toBeGreaterThanOrEqual(2 * ADVERTS * 0.8);
+    const kinds = recs.filter((x) => x.type === 'alert').map((x) => x.kind);
+    expect(kinds).not.toContain('vrid-clash');
+    expect(kinds).not.toContain('duplicate-master');
+    const summary = recs.find((x) => x.type === 'summary')!;
+    expect(summary.vrids!.map((v) => [v.vrid, v.segment, v.routers.length])).toEqual([[51, a.here, 1], [51, b.here, 1]]);
+
+    // The pcapng has one interface per -i, so `read` sees the same two segments.
+    expect(readFileSync(file).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    const td = spawnSync('tcpdump', ['-nn', '-e', '-r', file], { encoding: 'utf8' });
+    expect(td.status, td.stderr).toBe(0);
+    expect(td.stdout.trim().split('\n')).toHaveLength(packets.length);
+    const back = runCli(['read', file, '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    const backRecs = records(back.stdout);
+    expect(backRecs.filter((x) => x.type === 'vrrp')).toHaveLength(packets.length);
+    expect(backRecs.find((x) => x.type === 'summary')!.vrids!.map((v) => [v.vrid, v.segment])).toEqual([[51, a.here], [51, b.here]]);
+  }, 30_000);
+
+  it('the same adverts on one link are one virtual router with two masters (the test can fail)', async () => {
+    const r = await capture(['-i', a.here, '--json'], () => Promise.all([pace(a.there, N1, 2), pace(a.there, N2, 2)]));
+    expect(r.code, r.err).toBe(0);
+    const recs = records(r.out);
+    // One interface: records name none, as always.
+    expect(recs.filter((x) => x.type === 'vrrp').every((p) => p.ifName === undefined)).toBe(true);
+    expect(recs.filter((x) => x.type === 'alert').map((x) => x.kind)).toContain('duplicate-master');
+    expect(recs.find((x) => x.type === 'summary')!.vrids!.map((v) => [v.vrid, v.segment ?? null, v.routers.length])).toEqual([[51, null, 2]]);
+  }, 30_000);
+
+  it('line output names the segment of each virtual router in alerts and the summary', async () => {
+    const r = await capture(['-i', a.here, '-i', b.here], () => Promise.all([pace(a.there, N1, 2), pace(b.there, N2, 2)]));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Summary');
+    expect(r.out).toMatch(new RegExp(`VRID 51 ${b.here}`));
+    expect(r.out).not.toMatch(/vrid-clash|duplicate-master/);
+  }, 30_000);
+
+  it('refuses an interface given twice, and any with another', () => {
+    expect(runCli(['live', '-i', 'lo', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i lo is given twice\n' });
+    expect(runCli(['live', '-i', 'any', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i any captures on every interface already: give it alone\n' });
+    expect(runCli(['live', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: live needs an interface: -i INTERFACE (repeat for several)\n' });
+  });
+});
