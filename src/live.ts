@@ -91,13 +91,12 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     return failLine(err);
   }
   const capture = captures[0];
+  const interfaces = () => captures.map((c) => ({ name: c.iface, linkType: c.linkType }));
   try {
     // One interface: the classic pcap it always was. Several: pcapng, one interface description
     // each, so `read` of the file sees the same interfaces, hence the same segments.
     if (o.write) {
-      writer = several
-        ? new PcapngWriter(o.write, captures.map((c) => ({ name: c.iface, linkType: c.linkType })))
-        : new PcapWriter(o.write, { linkType: capture.linkType });
+      writer = several ? new PcapngWriter(o.write, interfaces()) : new PcapWriter(o.write, { linkType: capture.linkType });
     }
     if (o.alertmanager || o.evidence) {
       // The dashboard owns the terminal: delivery and evidence lines would tear it.
@@ -105,6 +104,7 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
       sinks = new AlertSinks({
         alertmanager: o.alertmanager, evidence: o.evidence, evidenceSeconds: o.evidenceSeconds, evidenceMaxBytes: o.evidenceMaxBytes,
         segment: iface, linkType: capture.linkType, log,
+        interfaces: several ? interfaces() : undefined,
       });
     }
     // Nothing from the wire is read before this: frames arrive only from the event loop.

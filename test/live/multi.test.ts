@@ -4,7 +4,7 @@
 // the same adverts on one link are a split brain, which shows the test can fail. `-w` writes a
 // pcapng that reads back with the same segments.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,24 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     expect(r.out).toContain('Summary');
     expect(r.out).toMatch(new RegExp(`VRID 51 ${b.here}`));
     expect(r.out).not.toMatch(/vrid-clash|duplicate-master/);
+  }, 30_000);
+
+  it('--evidence: a split brain on one link writes pcapng of both, named by that segment, which reads back to the same alert', async () => {
+    const evidence = join(dir, 'evidence');
+    const r = await capture(['-i', a.here, '-i', b.here, '--json', '--evidence', evidence, '--evidence-seconds', '1', '--no-drop-privileges'],
+      () => Promise.all([pace(a.there, N1, 2), pace(b.there, N1, 2), pace(b.there, N2, 2)]));
+    expect(r.code, r.err).toBe(0);
+    const alerts = records(r.out).filter((x) => x.type === 'alert') as (JsonRecord & { segment?: string; status?: string })[];
+    expect(alerts.filter((x) => x.kind === 'duplicate-master' && x.status === 'raised').map((x) => x.segment)).toEqual([b.here]);
+    // One file per critical alert not already being recorded (the end of the adverts may add missed-advert on a link).
+    const files = readdirSync(evidence).filter((f) => f.includes('duplicate-master'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`^vrrpscope-evidence-\\d{8}T\\d{6}\\.\\d{3}Z-${b.here}-vrid51-duplicate-master\\.pcapng$`));
+    expect(r.err).toContain(`evidence ${join(evidence, files[0])} for duplicate-master vrid 51`);
+    const back = runCli(['read', join(evidence, files[0]), '--json']);
+    const backRecs = records(back.stdout) as (JsonRecord & { segment?: string; status?: string })[];
+    expect(backRecs.filter((x) => x.type === 'alert' && x.kind === 'duplicate-master' && x.status === 'raised').map((x) => x.segment)).toEqual([b.here]);
+    expect(new Set(backRecs.filter((x) => x.type === 'vrrp').map((x) => x.ifName))).toEqual(new Set([a.here, b.here]));
   }, 30_000);
 
   it('refuses an interface given twice, and any with another', () => {
