@@ -146,6 +146,31 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     expect(new Set(backRecs.filter((x) => x.type === 'vrrp').map((x) => x.ifName))).toEqual(new Set([a.here, b.here]));
   }, 30_000);
 
+  it('-i any on a bridge host: each advert is seen three times (in on a port, out on the other, on the bridge) and counted once', async () => {
+    const p1 = ns.addLink('e', 'f');
+    const p2 = ns.addLink('g', 'h');
+    const bridge = `${ns.tag}br`;
+    ns.ip(ns.capture, 'link', 'add', bridge, 'type', 'bridge');
+    for (const port of [p1.here, p2.here]) ns.ip(ns.capture, 'link', 'set', port, 'master', bridge);
+    ns.ip(ns.capture, 'link', 'set', bridge, 'up');
+    const r = await capture(['-i', 'any', '--json'], () => pace(p1.there, N1, 2));
+    expect(r.code, r.err).toBe(0);
+    // node_pcap opens "any" with Linux cooked v1 headers (it cannot ask libpcap for v2).
+    expect(r.err).toContain('listening on any, link type 113');
+    const recs = records(r.out) as (JsonRecord & { direction?: string })[];
+    const seen = recs.filter((x) => x.type === 'vrrp');
+    expect(seen.every((x) => x.ifName === undefined)).toBe(true);
+    const sent = seen.filter((x) => x.direction === 'out').length;
+    expect(sent).toBeGreaterThanOrEqual(ADVERTS * 0.8);
+    expect(seen).toHaveLength(3 * sent);
+    const summary = recs.find((x) => x.type === 'summary')! as JsonRecord & { vrids: { routers: { adverts: number; copies: number; observed?: { p50Ms: number } }[] }[] };
+    expect(summary.vrids).toHaveLength(1);
+    const [router] = summary.vrids[0].routers;
+    expect(router).toMatchObject({ adverts: sent, copies: 2 * sent });
+    // The intervals are the sender's 100 ms, not the microseconds between copies.
+    expect(router.observed!.p50Ms).toBeGreaterThan(80);
+  }, 30_000);
+
   it('refuses an interface given twice, and any with another', () => {
     expect(runCli(['live', '-i', 'lo', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i lo is given twice\n' });
     expect(runCli(['live', '-i', 'any', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i any captures on every interface already: give it alone\n' });
