@@ -12,9 +12,11 @@ import type { Frame } from '../../src/frame.js';
 import { vrrpFrame } from '../support/encode.js';
 import { runCli } from '../support/cli.js';
 import { Netns, liveSkipReason } from './netns.js';
+import { Tmux, haveTmux } from '../tui/tmux.js';
 
 const skip = liveSkipReason();
 if (skip) console.warn(`live multi-interface tests skipped: ${skip}`);
+if (!skip && !haveTmux()) console.warn('live multi-interface dashboard test skipped: it needs tmux');
 
 const PACER = resolve(import.meta.dirname, '../../bench/monitor-send.py');
 /** Adverts every 100 ms (VRRPv3, 10 cs), each with its own IPv4 identification as a real sender's. */
@@ -170,6 +172,31 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     // The intervals are the sender's 100 ms, not the microseconds between copies.
     expect(router.observed!.p50Ms).toBeGreaterThan(80);
   }, 30_000);
+
+  it.skipIf(!haveTmux())('the dashboard (in a real terminal): one row per segment and VRID, both interfaces in the status bar; q prints the summary', async () => {
+    const t = new Tmux('livemulti', 120, 30);
+    try {
+      const cli = resolve(import.meta.dirname, '../../dist/cli.js');
+      t.run(`ip netns exec ${ns.capture} ${process.execPath} ${cli} live -i ${a.here} -i ${b.here} --no-drop-privileges`);
+      await t.waitFor(/\[LIVE\]/, 15_000);
+      const senders = Promise.all([pace(a.there, N1, 4), pace(b.there, N2, 4)]);
+      const rowOf = (screen: string, iface: string) => screen.split('\n').find((l) => new RegExp(`^\\s*51 v4 ${iface} `).test(l));
+      const s = await t.waitFor((x) => rowOf(x, a.here) !== undefined && rowOf(x, b.here) !== undefined, 15_000, 'a row for each interface');
+      expect(s.split('\n')[0]).toContain(`${a.here}, ${b.here}`);
+      // Each row has its own master; neither is a split brain.
+      expect(rowOf(s, a.here)).toMatch(/ OK +10\.0\.1\.1 /);
+      expect(rowOf(s, b.here)).toMatch(/ OK +10\.0\.2\.1 /);
+      expect(s).not.toMatch(/SPLIT BRAIN/);
+      await senders;
+      t.keys('q');
+      const { code, screen } = await t.waitForExit(15_000);
+      expect(code).toBe(0);
+      expect(screen).toMatch(new RegExp(`VRID 51 ${a.here} ipv4`));
+      expect(screen).toMatch(new RegExp(`VRID 51 ${b.here} ipv4`));
+    } finally {
+      t.kill();
+    }
+  }, 60_000);
 
   it('refuses an interface given twice, and any with another', () => {
     expect(runCli(['live', '-i', 'lo', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i lo is given twice\n' });
