@@ -62,6 +62,19 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  let bridged: { p1: { here: string; there: string }; p2: { here: string; there: string }; bridge: string } | null = null;
+  /** The capture namespace as a bridge host: a bridge with two ports, each a veth to the sender. */
+  function bridgeHost(): NonNullable<typeof bridged> {
+    if (bridged) return bridged;
+    const p1 = ns.addLink('e', 'f');
+    const p2 = ns.addLink('g', 'h');
+    const bridge = `${ns.tag}br`;
+    ns.ip(ns.capture, 'link', 'add', bridge, 'type', 'bridge');
+    for (const port of [p1.here, p2.here]) ns.ip(ns.capture, 'link', 'set', port, 'master', bridge);
+    ns.ip(ns.capture, 'link', 'set', bridge, 'up');
+    return (bridged = { p1, p2, bridge });
+  }
+
   /** Sends `frames` out of `iface` in the sender namespace, paced over `seconds` (bench/monitor-send.py). */
   function pace(iface: string, frames: Frame[], seconds: number): Promise<void> {
     const child = spawn('ip', ['netns', 'exec', ns.sender, 'python3', PACER], { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -149,12 +162,7 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
   }, 30_000);
 
   it('-i any on a bridge host: each advert is seen three times (in on a port, out on the other, on the bridge) and counted once', async () => {
-    const p1 = ns.addLink('e', 'f');
-    const p2 = ns.addLink('g', 'h');
-    const bridge = `${ns.tag}br`;
-    ns.ip(ns.capture, 'link', 'add', bridge, 'type', 'bridge');
-    for (const port of [p1.here, p2.here]) ns.ip(ns.capture, 'link', 'set', port, 'master', bridge);
-    ns.ip(ns.capture, 'link', 'set', bridge, 'up');
+    const { p1 } = bridgeHost();
     const r = await capture(['-i', 'any', '--json'], () => pace(p1.there, N1, 2));
     expect(r.code, r.err).toBe(0);
     // node_pcap opens "any" with Linux cooked v1 headers (it cannot ask libpcap for v2).
@@ -171,6 +179,33 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     expect(router).toMatchObject({ adverts: sent, copies: 2 * sent });
     // The intervals are the sender's 100 ms, not the microseconds between copies.
     expect(router.observed!.p50Ms).toBeGreaterThan(80);
+  }, 30_000);
+
+  it('-i on each bridge port and the bridge: the interfaces carry the same adverts, so they are joined into one segment, each advert counted once', async () => {
+    const { p1, p2, bridge } = bridgeHost();
+    const r = await capture(['-i', p1.here, '-i', p2.here, '-i', bridge, '--json'], () => pace(p1.there, N1, 2));
+    expect(r.code, r.err).toBe(0);
+    const recs = records(r.out);
+    const seen = recs.filter((x) => x.type === 'vrrp');
+    expect(new Set(seen.map((x) => x.ifName))).toEqual(new Set([p1.here, p2.here, bridge]));
+    expect(recs.filter((x) => x.type === 'alert').map((x) => x.kind)).not.toContain('vrid-clash');
+    const summary = recs.find((x) => x.type === 'summary')! as JsonRecord & {
+      vrids: { routers: { adverts: number; copies: number; seenAt: Record<string, number> }[] }[];
+      segmentMerges?: { joined: string; why: string }[];
+    };
+    // One virtual router: the three interfaces are one segment, joined because they carry the same adverts.
+    expect(summary.vrids).toHaveLength(1);
+    // Which interface is first to hand its copy over is up to the kernel: the other two are joined to it.
+    const joined = summary.segmentMerges!.map((m) => m.joined);
+    expect(joined).toHaveLength(2);
+    expect(new Set(joined).size).toBe(2);
+    expect([p1.here, p2.here, bridge]).toEqual(expect.arrayContaining(joined));
+    expect(summary.segmentMerges![0].why).toMatch(/both carry the adverts of 10\.0\.1\.1 for VRID 51/);
+    const [router] = summary.vrids[0].routers;
+    const perInterface = seen.length / 3;
+    expect(perInterface).toBeGreaterThanOrEqual(ADVERTS * 0.8);
+    expect(router).toMatchObject({ adverts: perInterface, copies: 2 * perInterface });
+    expect(router.seenAt).toEqual({ [p1.here]: perInterface, [p2.here]: perInterface, [bridge]: perInterface });
   }, 30_000);
 
   it.skipIf(!haveTmux())('the dashboard (in a real terminal): one row per segment and VRID, both interfaces in the status bar; q prints the summary', async () => {
