@@ -14,13 +14,18 @@ export const SORT_LABELS: Record<SortMode, string> = {
   'last-seen': 'last seen',
 };
 
-/** Stable row identity across snapshots, so the selection follows a row when the order changes. */
+/** Stable row identity across snapshots, so the selection follows a row when the order changes: one row per segment and VRID. */
 export function rowKey(v: VridSnapshot): string {
-  return `${v.family}/${v.vrid}`;
+  return vrKey(v.family, v.vrid, v.segment);
+}
+
+/** The key of a virtual router, from a row or from an alert (whose segment is absent where the capture holds one). */
+export function vrKey(family: string | null, vrid: number | null, segment: string | null | undefined): string {
+  return `${family}/${vrid}/${segment ?? ''}`;
 }
 
 export function sortRows(rows: VridSnapshot[], mode: SortMode): VridSnapshot[] {
-  const byVrid = (a: VridSnapshot, b: VridSnapshot) => a.vrid - b.vrid || a.family.localeCompare(b.family);
+  const byVrid = (a: VridSnapshot, b: VridSnapshot) => a.vrid - b.vrid || a.family.localeCompare(b.family) || (a.segment ?? '').localeCompare(b.segment ?? '');
   const out = rows.slice();
   if (mode === 'vrid') out.sort(byVrid);
   else if (mode === 'state') out.sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || byVrid(a, b));
