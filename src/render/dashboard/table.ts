@@ -37,13 +37,14 @@ export function sortRows(rows: VridSnapshot[], mode: SortMode): VridSnapshot[] {
 /**
  * The `/` filter: whitespace- or comma-separated terms, any of which may match. A plain number is
  * a VRID (so "45" does not also pick every router whose address happens to contain 45); anything
- * else matches part of a router address, MAC or virtual address.
+ * else matches part of a router address, MAC or virtual address, or of the segment's name (`eth1`, `vlan`).
  */
 export function matchesFilter(v: VridSnapshot, filter: string): boolean {
   const terms = filter.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (terms.length === 0) return true;
   return terms.some((t) => {
     if (/^\d+$/.test(t)) return Number(t) === v.vrid;
+    if (v.segment !== null && v.segment.toLowerCase().includes(t)) return true;
     return v.routers.some((r) => r.src.toLowerCase().includes(t) || (r.mac ?? '').includes(t) || r.addrs.some((a) => a.toLowerCase().includes(t)));
   });
 }
