@@ -76,11 +76,11 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
   }
 
   /** Sends `frames` out of `iface` in the sender namespace, paced over `seconds` (bench/monitor-send.py). */
-  function pace(iface: string, frames: Frame[], seconds: number): Promise<void> {
+  function pace(iface: string, frames: Frame[], seconds: number, interval = ADVERTS * 0.1): Promise<void> {
     const child = spawn('ip', ['netns', 'exec', ns.sender, 'python3', PACER], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdin.end(JSON.stringify({ iface, frames: frames.map((f) => Buffer.from(f.data).toString('hex')), interval: ADVERTS * 0.1, seconds }));
+    child.stdin.end(JSON.stringify({ iface, frames: frames.map((f) => Buffer.from(f.data).toString('hex')), interval, seconds }));
     return new Promise((ok, fail) => child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`monitor-send.py: ${err}`)))));
   }
 
@@ -232,6 +232,24 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
       t.kill();
     }
   }, 60_000);
+
+  it('one interface vanishing ends the capture of all: one line naming it, the summary, exit 2, and a complete pcapng', async () => {
+    const gone = ns.addLink('x', 'y');
+    const file = join(dir, 'gone.pcapng');
+    const run = ns.live(['-i', a.here, '-i', gone.here, '--no-tui', '-w', file]);
+    await run.listening();
+    await Promise.all([pace(a.there, N1.slice(0, 5), 0.5, 0.5), pace(gone.there, N2.slice(0, 5), 0.5, 0.5)]);
+    await new Promise((r) => setTimeout(r, 300));
+    ns.ip(ns.capture, 'link', 'del', gone.here);
+    expect(await run.exit).toBe(2);
+    expect(run.err()).toMatch(new RegExp(`interface ${gone.here} went away during the capture; capture stopped, .*gone\\.pcapng is complete`));
+    expect(run.out()).toContain('Summary');
+    const back = runCli(['read', file, '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    const ifNames = records(back.stdout).filter((x) => x.type === 'vrrp').map((x) => x.ifName);
+    expect(ifNames.filter((n) => n === a.here)).toHaveLength(5);
+    expect(ifNames.filter((n) => n === gone.here)).toHaveLength(5);
+  }, 30_000);
 
   it('refuses an interface given twice, and any with another', () => {
     expect(runCli(['live', '-i', 'lo', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i lo is given twice\n' });
