@@ -74,8 +74,8 @@ export function parseListen(spec: string): Listen {
 }
 
 /**
- * The segment label of a capture. For now one interface is one L2 segment; the segment model of
- * issue 16 (VLAN tags, several interfaces on one segment) will derive it here.
+ * The segment label of a capture: its interface. Where the interface shows several segments (a
+ * trunk), each virtual router's label adds the analyzer's name of its segment (segmentLabel).
  */
 export function segmentOf(iface: string): string {
   return iface;
