@@ -210,7 +210,7 @@ export function buildProgram(): Command {
   common(program.command('live').argument('[filter...]', 'extra BPF filter words, ANDed with the default (VRRP, ARP, ICMP, IGMP/MLD)'))
     .description('capture on an interface through libpcap (needs root or cap_net_raw,cap_net_admin)')
     .option('-i, --interface <iface>', 'interface to capture on (see `vrrpscope interfaces`); repeat for several, analysed together by segment', repeatable, [] as string[])
-    .option('-w, --write <file>', 'also save every captured frame to this pcap file')
+    .option('-w, --write <file>', 'also save every captured frame to this pcap file (pcapng, one interface each, with several -i)')
     .option('--duration <seconds>', 'stop after this many seconds', parsePositive)
     .option('--no-promisc', 'do not put the interface into promiscuous mode')
     .option('--no-tui', 'plain lines (or --json) even on a terminal')
