@@ -251,6 +251,39 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     expect(ifNames.filter((n) => n === gone.here)).toHaveLength(5);
   }, 30_000);
 
+  it('monitor on a trunk (tagged adverts on a veth: VLAN 10 and 20, both VRID 51): two series, labelled by VLAN, neither a split brain', async () => {
+    const trunk = ns.addLink('t', 'u');
+    const tagged = (frames: Frame[], vlan: number, src: string, priority: number, mac: string) =>
+      frames.map((_, i) => vrrpFrame({
+        vrrp: { version: 3, vrid: 51, priority, intervalCs: 10, addrs: ['192.0.2.51'] },
+        ip: { family: 'ipv4', src, v4: { id: 2000 + i } },
+        link: { kind: 'ethernet', src: mac, dst: '01:00:5e:00:00:12', vlans: [vlan] },
+      }));
+    const child = spawn('ip', ['netns', 'exec', ns.capture, process.execPath, resolve(import.meta.dirname, '../../dist/cli.js'), 'monitor', '-i', trunk.here, '--listen', '127.0.0.1:0', '--no-drop-privileges'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      for (let i = 0; i < 100 && !/metrics on http:\/\/127\.0\.0\.1:\d+/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+      const port = /metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(err)![1];
+      await Promise.all([
+        pace(trunk.there, tagged(N1, 10, '10.0.1.1', 200, '02:00:00:00:01:01'), 2),
+        pace(trunk.there, tagged(N2, 20, '10.0.2.1', 100, '02:00:00:00:02:01'), 2),
+      ]);
+      const scrape = spawnSync('ip', ['netns', 'exec', ns.capture, 'python3', '-c', `import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:${port}/metrics').read().decode())`], { encoding: 'utf8', timeout: 10_000 });
+      expect(scrape.status, scrape.stderr).toBe(0);
+      const text = scrape.stdout;
+      const sample = (name: string, labels: string) => new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1];
+      expect(sample('vrrpscope_vr_masters', `segment="${trunk.here} vlan 10",family="ipv4",vrid="51"`)).toBe('1');
+      expect(sample('vrrpscope_vr_masters', `segment="${trunk.here} vlan 20",family="ipv4",vrid="51"`)).toBe('1');
+      expect(sample('vrrpscope_router_master', `segment="${trunk.here} vlan 20",family="ipv4",vrid="51",source="10.0.2.1"`)).toBe('1');
+      expect(text).not.toMatch(/kind="(vrid-clash|duplicate-master)"/);
+      expect(sample('vrrpscope_capture_up', `segment="${trunk.here}",interface="${trunk.here}"`)).toBe('1');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
+  }, 30_000);
+
   it('refuses an interface given twice, and any with another', () => {
     expect(runCli(['live', '-i', 'lo', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i lo is given twice\n' });
     expect(runCli(['live', '-i', 'any', '-i', 'lo', '--no-tui'])).toMatchObject({ code: 2, stderr: 'vrrpscope: -i any captures on every interface already: give it alone\n' });
