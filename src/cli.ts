@@ -287,7 +287,7 @@ export function buildProgram(): Command {
     .option('--no-promisc', 'do not put the interfaces into promiscuous mode')
     .option('-Z, --user <name>', 'user to drop root privileges to once everything is open', 'nobody')
     .option('--no-drop-privileges', 'keep running as root (needed to reopen a lost interface when started as root)')
-    .option('--buffer-size <MiB>', 'kernel capture buffer in MiB per interface (default 32)', parsePositive)
+    .option('--buffer-size <MiB>', 'kernel capture buffer in MiB per interface (default 8)', parsePositive)
     .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
     .option('--log <file>', 'event lines to this file instead of stderr (reopened on SIGHUP)')
     .option('--ndjson <file>', 'also append every alert as an NDJSON record to this file (reopened on SIGHUP)')

@@ -7,10 +7,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { isIP } from 'node:net';
 import type { Alert } from './analyze/alerts.js';
+import type { AnalyzerSnapshot } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { FlightRecorder } from './capture/evidence.js';
 import { interfaceAddresses } from './capture/interfaces.js';
-import { LiveCaptureError, openLive, type LiveCapture, type LiveStats } from './capture/live.js';
+import { LiveCaptureError, openLive, type LiveCapture, type LiveOptions, type LiveStats } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
 import { EXIT, Pipeline } from './pipeline.js';
 import { MONO } from './render/color.js';
@@ -21,10 +22,31 @@ import { alertRecord, toJsonLine } from './render/json.js';
 import { alertLine } from './render/line.js';
 import { PrometheusMetrics, segmentLabel, type CaptureHealth } from './render/metrics.js';
 import { LiveReport } from './report.js';
+import { SteadyClock, type ClockSource, type ClockStep } from './steady-clock.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9712';
-/** The analyzer's clock advances every 100 ms, as in `live`, so missed-advert fires on time. */
-const TICK_MS = 100;
+/**
+ * libpcap's buffer timeout for the probe (`live` uses 10 ms): the kernel hands frames over in
+ * blocks at most this late, so at 510 frames/s the probe wakes 10 times a second, not 100. Frames
+ * keep their kernel timestamps; only alerts are up to this much later (BENCHMARKS.md, "monitor").
+ */
+const BUFFER_TIMEOUT_MS = 100;
+/**
+ * The probe's kernel ring (`live` keeps 32 MiB): the whole ring is resident once mapped. libpcap cuts
+ * it into 256 KiB blocks and hands one over at least every BUFFER_TIMEOUT_MS, so 8 MiB holds 3 s of
+ * a stalled event loop at VRRP rates and nearly 1 s of a 10 MB/s flood (BENCHMARKS.md, "monitor").
+ */
+export const MONITOR_BUFFER_BYTES = 8 << 20;
+/** The fallback read of the ring (see capture/live.ts): a flapped link is read again within 1 s. */
+const FALLBACK_POLL_MS = 1000;
+/**
+ * The analyzer is ticked when its next timer is due, not every 100 ms as in `live`, and to a time
+ * this far behind now: a frame stamped before a deadline may still sit in a kernel block that is
+ * not handed over yet, and must reach the analyzer before the tick that would call it missing.
+ */
+const TICK_LAG_MS = BUFFER_TIMEOUT_MS + 50;
+/** Longest wait between ticks even when no timer is due (setTimeout's bound is far beyond it). */
+const TICK_MAX_WAIT_MS = 60_000;
 /** Reopen backoff: 1 s, doubling to 30 s. */
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
@@ -48,6 +70,10 @@ export interface MonitorOptions {
   alertmanager?: string;
   /** Flight recorder: a pcap around every critical alert. */
   evidence?: { dir: string; seconds: number; maxBytes: number };
+  /** Test hook: the wall and monotonic clocks (steady-clock.ts); default the system's. */
+  clock?: ClockSource;
+  /** Test hook: opens a capture; default libpcap's openLive. A stepped clock must stamp its frames too. */
+  openCapture?: (o: LiveOptions) => LiveCapture;
 }
 
 export interface Listen {
@@ -145,6 +171,12 @@ class Probe {
   private retry: NodeJS.Timeout | null = null;
   private lastError = '';
   private opened = false;
+  /** Inside one read of the ring (frames delivered together by one dispatch). */
+  private reading = false;
+  private readonly afterRead = (): void => {
+    this.reading = false;
+    this.onFrames();
+  };
   stopped = false;
   readonly wantsEvidence: boolean;
 
@@ -154,6 +186,8 @@ class Probe {
     private readonly log: EventLog,
     onAlert: (p: Probe, a: Alert) => void,
     metrics: PrometheusMetrics,
+    private readonly clock: SteadyClock,
+    private readonly onFrames: () => void,
   ) {
     this.segment = segmentOf(iface);
     this.wantsEvidence = o.evidence !== undefined;
@@ -177,7 +211,7 @@ class Probe {
     metrics.addSegment({
       segment: this.segment,
       iface,
-      snapshot: () => this.pipeline.analyzer.snapshot(),
+      snapshot: () => onWallClock(this.pipeline.analyzer.snapshot(), clock),
       health: () => this.health(),
       claimedBy: (addr) => this.pipeline.analyzer.claimedBy(addr),
     });
@@ -189,11 +223,20 @@ class Probe {
     if (this.stopped) return;
     let capture: LiveCapture;
     try {
-      capture = openLive({ iface: this.iface, filter: this.o.filterWords, promisc: this.o.promisc, bufferSize: this.o.bufferBytes, onFrame: (f) => {
-        // The ring has the frame before the analysis that may trigger on it.
-        this.recorder?.frame(f);
-        this.pipeline.frame(f);
-      } });
+      capture = (this.o.openCapture ?? openLive)({ iface: this.iface, filter: this.o.filterWords, promisc: this.o.promisc, bufferSize: this.o.bufferBytes ?? MONITOR_BUFFER_BYTES,
+        bufferTimeoutMs: BUFFER_TIMEOUT_MS, fallbackPollMs: FALLBACK_POLL_MS, onFrame: (f) => {
+          // The ring has the frame (with its wall-clock time, as a pcap wants) before the analysis
+          // that may trigger on it; the analysis gets the time with the clock's steps taken out.
+          this.recorder?.frame(f);
+          if (!this.reading) {
+            // Once per read of the ring, not per frame: the clocks, and the tick's timer after it.
+            this.reading = true;
+            this.clock.look();
+            queueMicrotask(this.afterRead);
+          }
+          f.ts = this.clock.frameTs(f.ts);
+          this.pipeline.frame(f);
+        } });
     } catch (err) {
       if (err instanceof LiveCaptureError && (err.code === 'bad-filter' || err.code === 'bad-option' || err.code === 'binding-missing')) throw new MonitorConfigError(err.message);
       const text = err instanceof Error ? err.message : String(err);
@@ -303,8 +346,12 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
     }
   }
   const metrics = new PrometheusMetrics();
-  const onAlert = (p: Probe, a: Alert): void => {
-    metrics.alert(p.segment, a);
+  const clock = new SteadyClock((step) => log.line(stepLine(step)), o.clock);
+  metrics.addScalar('vrrpscope_clock_steps_total', 'Steps of the wall clock (NTP, date -s) taken out of the analysis time.', 'counter', () => clock.steps);
+  const onAlert = (p: Probe, analysed: Alert): void => {
+    metrics.alert(p.segment, analysed);
+    // Outside the analysis, an alert's time is on the wall clock of now.
+    const a = clock.offsetS === 0 ? analysed : { ...analysed, ts: clock.toWall(analysed.ts) };
     // The segment as the metrics label it: the interface, and the VLAN on a trunk.
     const segment = segmentLabel(p.segment, a.segment);
     // A critical alert raised: the flight recorder writes what led to it and what follows.
@@ -313,9 +360,10 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
     log.record(toJsonLine({ ...alertRecord(a), segment, ...(evidence ? { evidence } : {}) }));
     p.alertmanager?.alert(a, { segment, evidence, explain: a.status === 'cleared' ? undefined : explainFor(p, a) });
   };
-  let probes: Probe[];
+  let probes: Probe[] = [];
+  const ticker = new Ticker(() => probes, clock);
   try {
-    probes = o.ifaces.map((iface) => new Probe(iface, o, log, onAlert, metrics));
+    probes = o.ifaces.map((iface) => new Probe(iface, o, log, onAlert, metrics, clock, ticker.arm));
   } catch (err) {
     if (!(err instanceof MonitorConfigError)) throw err;
     return fail(err.message);
@@ -356,17 +404,14 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   }
   log.line(`started: ${o.ifaces.map(escapeControls).join(', ')}; metrics on http://${where}/metrics${who}`);
 
-  const ticker = setInterval(() => {
-    const now = Date.now() / 1000;
-    for (const p of probes) p.pipeline.analyzer.tick(now);
-  }, TICK_MS);
+  ticker.arm();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {
       if (stopping) return;
       stopping = true;
-      clearInterval(ticker);
+      ticker.stop();
       server.close();
       log.line(`stopping (${sig})`);
       // Queued alerts get one last attempt and evidence being written is completed, within bounds.
@@ -445,6 +490,70 @@ function explainFor(p: Probe, a: Alert): string | undefined {
   const snap = p.pipeline.analyzer.snapshot();
   snap.vrids = snap.vrids.filter((v) => v.vrid === a.vrid && v.family === a.family && v.segment === (a.segment ?? null));
   return snap.vrids.length ? explainMarkdown(diagnose(snap)) : undefined;
+}
+
+/**
+ * Ticks the analyzers when their next timer is due (plus TICK_LAG_MS), not every 100 ms: at steady
+ * state frames run the timers themselves, and a quiet probe sleeps until something can happen.
+ */
+class Ticker {
+  private timer: NodeJS.Timeout | null = null;
+  /** The analysis time the timer is set for. */
+  private armedTs = Infinity;
+  private stopped = false;
+
+  constructor(
+    private readonly probes: () => Probe[],
+    private readonly clock: SteadyClock,
+  ) {}
+
+  /** After frames or a tick: sets the timer earlier if a deadline now comes before it. */
+  readonly arm = (): void => {
+    let next = Infinity;
+    for (const p of this.probes()) {
+      const due = p.pipeline.analyzer.nextDeadline;
+      if (due < next) next = due;
+    }
+    if (next >= this.armedTs || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedTs = next;
+    const waitMs = Math.min(Math.max((next - this.clock.now()) * 1000 + TICK_LAG_MS, 0), TICK_MAX_WAIT_MS);
+    this.timer = setTimeout(this.fire, waitMs);
+  };
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private readonly fire = (): void => {
+    this.timer = null;
+    this.armedTs = Infinity;
+    // Frames the kernel already handed over come first (libuv runs timers before reading sockets).
+    for (const p of this.probes()) p.capture?.drain();
+    const now = this.clock.now() - TICK_LAG_MS / 1000;
+    for (const p of this.probes()) p.pipeline.analyzer.tick(now);
+    this.arm();
+  };
+}
+
+/** The log line of a clock step. */
+export function stepLine(step: ClockStep): string {
+  const how = step.seconds > 0 ? 'forward' : 'back';
+  return `wall clock stepped ${how} by ${Math.abs(step.seconds).toFixed(3)} s (now ${new Date(step.wallTs * 1000).toISOString()}); analysis time kept continuous`;
+}
+
+/** A snapshot's timestamps as the metrics show them: on the wall clock of now. */
+function onWallClock(snap: AnalyzerSnapshot, clock: SteadyClock): AnalyzerSnapshot {
+  if (clock.offsetS === 0) return snap;
+  const wall = (ts: number) => clock.toWall(ts);
+  snap.vrids = snap.vrids.map((v) => ({
+    ...v,
+    masterSince: v.masterSince === null ? null : wall(v.masterSince),
+    lastAdvertTs: wall(v.lastAdvertTs),
+    routers: v.routers.map((r) => ({ ...r, firstSeenTs: wall(r.firstSeenTs), lastSeenTs: wall(r.lastSeenTs) })),
+  }));
+  return snap;
 }
 
 function addSinkMetrics(metrics: PrometheusMetrics, probes: Probe[]): void {

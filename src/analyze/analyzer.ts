@@ -123,6 +123,14 @@ export class Analyzer {
     st.totals.other++;
   }
 
+  /**
+   * Packet time at which the next timer is due (Infinity: none): a live source that ticks only
+   * then instead of every 100 ms misses nothing, since nothing changes between deadlines.
+   */
+  get nextDeadline(): number {
+    return this.st.nextDeadlineTs;
+  }
+
   /** Advance packet time without a packet (live capture ticks every 100 ms). */
   tick(ts: number): void {
     this.advanceTo(ts);

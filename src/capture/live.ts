@@ -7,7 +7,7 @@
 //   byte order, and the packet into one buffer that every packet reuses.
 // - It reads only when libuv says the socket is readable. When the interface goes down, libuv
 //   sees POLLERR and stops that watcher for good, so after a link flap nothing would be read
-//   again: a timer calls dispatch too (DISPATCH_FALLBACK_MS), and it is also what notices an
+//   again: a timer calls dispatch too (fallbackPollMs), and it is also what notices an
 //   interface that went away.
 // - close() is only pcap_breakloop(); the handle is freed, and the watcher stopped, by the next
 //   dispatch that returns -2, which on Linux needs a packet. Until one arrives after close(), the
@@ -38,7 +38,7 @@ export const DEFAULT_BUFFER_BYTES = 32 << 20;
 export const DEFAULT_BUFFER_TIMEOUT_MS = 10;
 
 /** How often the fallback timer reads the ring (see the header comment). */
-const DISPATCH_FALLBACK_MS = 50;
+export const DEFAULT_FALLBACK_POLL_MS = 50;
 
 export interface LiveOptions {
   /** Device name as libpcap knows it; "any" captures on all interfaces (Linux cooked headers). */
@@ -65,6 +65,12 @@ export interface LiveOptions {
    * frames name no interface, and output is as it always was).
    */
   name?: string;
+  /**
+   * How often a timer reads the ring besides libuv's watcher, which stops for good on a link flap
+   * (see the header comment); default DEFAULT_FALLBACK_POLL_MS. It bounds how late a flapped
+   * interface is read again and noticed gone; a probe that wakes rarely passes more.
+   */
+  fallbackPollMs?: number;
   /** Called once per frame; `frame.data` is valid only until it returns. */
   onFrame: FrameSink;
   /** Test hook: load the native binding from here (see loadPcapBinding). */
@@ -103,6 +109,8 @@ export interface LiveCapture {
   stats(): LiveStats;
   /** Stops delivering frames at once; idempotent, and safe inside onFrame or a signal handler. */
   close(): void;
+  /** Delivers now what the kernel has handed over (before a tick, so it comes after those frames). */
+  drain(): void;
 }
 
 /**
@@ -124,11 +132,13 @@ export function openLive(opts: LiveOptions): LiveCapture {
     snaplen: opts.snaplen ?? MAX_SNAPLEN,
     bufferSize: opts.bufferSize ?? DEFAULT_BUFFER_BYTES,
     bufferTimeoutMs: opts.bufferTimeoutMs ?? DEFAULT_BUFFER_TIMEOUT_MS,
+    fallbackPollMs: opts.fallbackPollMs ?? DEFAULT_FALLBACK_POLL_MS,
   };
   if (typeof settings.iface !== 'string' || settings.iface === '') throw new LiveCaptureError('bad-option', 'no interface given to capture on');
   checkInteger('snap length', settings.snaplen, 1, MAX_SNAPLEN);
   checkInteger('buffer size', settings.bufferSize, 65_536, 2 ** 31 - 1);
   checkInteger('buffer timeout', settings.bufferTimeoutMs, 0, 60_000);
+  checkInteger('fallback poll interval', settings.fallbackPollMs, 1, 60_000);
 
   const binding = loadPcapBinding(opts.bindingPath);
   const expected = expectedLink(settings.iface);
@@ -199,6 +209,7 @@ interface Settings {
   snaplen: number;
   bufferSize: number;
   bufferTimeoutMs: number;
+  fallbackPollMs: number;
 }
 
 class LibpcapCapture implements LiveCapture {
@@ -251,7 +262,7 @@ class LibpcapCapture implements LiveCapture {
     this.open = true;
     session.read_callback = this.poll;
     session.start_polling();
-    this.timer = setInterval(this.poll, DISPATCH_FALLBACK_MS);
+    this.timer = setInterval(this.poll, this.settings.fallbackPollMs);
   }
 
   stats(): LiveStats {
@@ -261,6 +272,10 @@ class LibpcapCapture implements LiveCapture {
 
   close(): void {
     this.finish({ reason: 'closed' });
+  }
+
+  drain(): void {
+    if (this.open) this.poll();
   }
 
   private readonly onWarning = (message: string): void => {

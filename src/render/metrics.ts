@@ -248,6 +248,11 @@ export class PrometheusMetrics {
     this.register(new ScrapeMetric(name, help, type, () => read().map((x) => ({ labels: { segment: this.seg(x.segment) }, value: x.value }))));
   }
 
+  /** A metric of the process as a whole: one sample without labels. */
+  addScalar(name: string, help: string, type: 'gauge' | 'counter', read: () => number): void {
+    this.register(new ScrapeMetric(name, help, type, () => [{ labels: {}, value: read() }]));
+  }
+
   private register(m: ScrapeMetric): void {
     this.registry.registerMetric(m as never);
     this.own.push(m);
@@ -290,11 +295,26 @@ export class PrometheusMetrics {
     }
   }
 
-  /** The exposition text; snapshots are taken once for the whole scrape. */
-  async text(): Promise<string> {
+  /** The exposition text; snapshots are taken once for the whole scrape, and scrapes one at a time. */
+  text(): Promise<string> {
+    const next = this.scrape.then(() => this.build());
+    this.scrape = next.catch(() => {});
+    return next;
+  }
+
+  private scrape: Promise<unknown> = Promise.resolve();
+
+  private async build(): Promise<string> {
     this.snapshots = new Map();
     try {
-      const own = this.own.map((m) => m.write()).join('\n\n') + '\n';
+      const parts: string[] = [];
+      for (const m of this.own) {
+        parts.push(m.write());
+        // The capture is read between metrics: a scrape of 510 virtual routers in one piece held
+        // the event loop long enough for a small kernel ring to overflow.
+        await new Promise(setImmediate);
+      }
+      const own = parts.join('\n\n') + '\n';
       return this.processRegistry ? `${own}\n${await this.processRegistry.metrics()}` : own;
     } finally {
       this.snapshots = new Map();
