@@ -14,9 +14,14 @@ export interface KeptText {
 }
 
 const MAX_SOURCES = 4096;
+/**
+ * Texts kept per source: a capture on several interfaces (`-i any`, a trunk) sees each advert in
+ * several places, with a packet (and a text: interface, direction, VLAN) of its own for each.
+ */
+const WAYS = 4;
 
 export class KeptPerSource {
-  private readonly map = new Map<string, KeptText>();
+  private readonly map = new Map<string, KeptText[]>();
 
   /** `same(a, b)`: every field the kept text shows is equal in a and b (sources are equal by the key). */
   constructor(private readonly same: (a: VrrpPacket, b: VrrpPacket) => boolean) {}
@@ -24,14 +29,22 @@ export class KeptPerSource {
   /** The text kept for p's source if it still fits p; undefined when it must be built (then keep()). */
   lookup(p: VrrpPacket): KeptText | undefined {
     const kept = this.map.get(p.ip.src);
+    if (kept === undefined) return undefined;
     // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
-    return kept !== undefined && (kept.pkt === p || this.same(p, kept.pkt)) ? kept : undefined;
+    for (let i = 0; i < kept.length; i++) if (kept[i].pkt === p) return kept[i];
+    for (let i = 0; i < kept.length; i++) if (this.same(p, kept[i].pkt)) return kept[i];
+    return undefined;
   }
 
   keep(p: VrrpPacket, text: string): KeptText {
-    if (this.map.size >= MAX_SOURCES && !this.map.has(p.ip.src)) this.map.clear();
+    let list = this.map.get(p.ip.src);
+    if (list === undefined) {
+      if (this.map.size >= MAX_SOURCES) this.map.clear();
+      this.map.set(p.ip.src, (list = []));
+    }
     const kept: KeptText = { pkt: p, text: flattened(text), bytes: null };
-    this.map.set(p.ip.src, kept);
+    if (list.length >= WAYS) list.pop();
+    list.unshift(kept);
     return kept;
   }
 }
