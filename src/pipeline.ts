@@ -1,6 +1,7 @@
 // The path every frame takes, shared by read, live and the dashboard:
 // capture -> decode -> analyze -> render. Wiring only; no protocol logic lives here.
 import { Analyzer } from './analyze/analyzer.js';
+import { ClockMatcher } from './analyze/clocks.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
 import { basename } from 'node:path';
@@ -164,26 +165,45 @@ export interface Vantage {
 /**
  * Several captures (one per vantage point) read together, merged in time order. Each frame is named
  * by its vantage (Frame.iface), so the analyzer tells the vantages apart and joins those that carry
- * the same adverts into one segment. The frames are held in memory for the merge. A capture that
- * cannot be read is named in `errors` and the others are still analysed.
+ * the same adverts into one segment. The frames are held in memory for the merge. Before it, each
+ * vantage's clock offset against the first is estimated from adverts seen at both (analyze/clocks.ts)
+ * and its times are moved onto the first's clock, so the merge order and copies hold across clocks.
+ * A capture that cannot be read is named in `errors` and the others are still analysed.
  */
 export async function readVantages(pipeline: Pipeline, vantages: Vantage[], onError: (v: Vantage, err: unknown) => void): Promise<{ notes: string[] }> {
-  const frames: Frame[] = [];
-  const spans: { name: string; first: number; last: number }[] = [];
+  const byVantage: Frame[][] = [];
   for (const v of vantages) {
-    let first = Infinity;
-    let last = -Infinity;
+    const frames: Frame[] = [];
     try {
       await readCapture(v.file, (f) => {
         frames.push({ ...f, data: f.data.slice(), iface: v.name });
-        if (f.ts < first) first = f.ts;
-        if (f.ts > last) last = f.ts;
       });
     } catch (err) {
       onError(v, err);
     }
-    if (first <= last) spans.push({ name: v.name, first, last });
+    byVantage.push(frames);
   }
+  const clocks = new ClockMatcher(vantages.map((v) => v.name));
+  byVantage.forEach((frames, i) => {
+    const decoder = new Decoder();
+    for (const f of frames) clocks.add(i, decoder.decode(f));
+  });
+  const { offsetsS, estimates } = clocks.estimate();
+  pipeline.analyzer.vantageClocks(estimates);
+  const frames: Frame[] = [];
+  const spans: { name: string; first: number; last: number }[] = [];
+  byVantage.forEach((own, i) => {
+    const offset = offsetsS[i];
+    let first = Infinity;
+    let last = -Infinity;
+    for (const f of own) {
+      if (offset !== 0) f.ts -= offset;
+      if (f.ts < first) first = f.ts;
+      if (f.ts > last) last = f.ts;
+      frames.push(f);
+    }
+    if (first <= last) spans.push({ name: vantages[i].name, first, last });
+  });
   // Stable: frames of one instant keep their file's order, and the files' order among themselves.
   frames.sort((a, b) => a.ts - b.ts);
   for (const f of frames) {

@@ -43,6 +43,18 @@ export class Segments {
   private lastId = 0;
   /** The place (before joining) of the frame last given to of(). */
   lastPlace = 0;
+  /**
+   * Captures of several vantage points read together (see clocks.ts): each vantage has a clock of
+   * its own, numbered from 0 in the order they are first seen; -1 while there is one clock.
+   */
+  lastClock = -1;
+  private clockIds: Map<string, number> | null = null;
+  private readonly clocks: number[] = [-1];
+
+  /** Frames are named by their vantage point (Frame.iface), each with its own clock. */
+  clockPerVantage(): void {
+    this.clockIds = new Map();
+  }
 
   /** The segment of a decoded frame (a root id). */
   of(decoded: Decoded): number {
@@ -62,16 +74,19 @@ export class Segments {
     const key = iface + '|' + vlans;
     if (key === this.lastKey) {
       this.lastPlace = this.lastId;
+      this.lastClock = this.clocks[this.lastId];
       return this.find(this.lastId);
     }
     let id = this.ids.get(key);
     if (id === undefined) {
       if (this.places.length >= MAX_PLACES) {
         this.lastPlace = this.places.length - 1;
+        this.lastClock = this.clocks[this.lastPlace];
         return this.find(this.lastPlace);
       }
       id = this.places.length;
       this.places.push({ iface, vlans });
+      this.clocks.push(this.clockOf(decoded.iface));
       this.parent.push(id);
       this.ids.set(key, id);
       this.roots++;
@@ -80,7 +95,19 @@ export class Segments {
     this.lastKey = key;
     this.lastId = id;
     this.lastPlace = id;
+    this.lastClock = this.clocks[id];
     return this.find(id);
+  }
+
+  private clockOf(vantage: string): number {
+    const ids = this.clockIds;
+    if (ids === null) return -1;
+    let clock = ids.get(vantage);
+    if (clock === undefined) {
+      clock = ids.size;
+      ids.set(vantage, clock);
+    }
+    return clock;
   }
 
   find(id: number): number {

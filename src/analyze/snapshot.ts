@@ -5,6 +5,7 @@ import type { Family } from '../decode/types.js';
 import type { Alert, AlertKind } from './alerts.js';
 import type { IntervalSummary } from './intervals.js';
 import { isContending, isOpen, type DestinationKind, type MasterChange, type MasterSpell, type Role, type Router, type VirtualRouter, type VridState } from './model.js';
+import type { ClockEstimate } from './clocks.js';
 import type { SegmentMerge } from './segments.js';
 import type { AnalyzerState, Membership, Totals } from './state.js';
 
@@ -69,6 +70,8 @@ export interface AnalyzerSnapshot {
   garpUnjudged: boolean;
   /** Interfaces (or VLAN stacks) joined into one segment because they carried the same adverts. */
   segmentMerges: SegmentMerge[];
+  /** Captures of several vantage points: each one's clock against the first; empty for one capture. */
+  clocks: ClockEstimate[];
 }
 
 export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
@@ -88,6 +91,7 @@ export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
     recentAlerts: st.alerts.recent.slice(),
     garpUnjudged: st.garpUnjudged,
     segmentMerges: st.segments.merges.slice(),
+    clocks: st.clocks.map((c) => ({ ...c })),
   };
 }
 

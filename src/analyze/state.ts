@@ -3,6 +3,7 @@
 
 import type { Family } from '../decode/types.js';
 import type { Alert } from './alerts.js';
+import type { ClockEstimate } from './clocks.js';
 import { AlertBook } from './conditions.js';
 import { newVirtualRouter, vrSlot, type VirtualRouter } from './model.js';
 import { Segments } from './segments.js';
@@ -67,6 +68,8 @@ export class AnalyzerState {
   stateLimitRaised = false;
   /** Sources already reported for malformed VRRP (bounded). */
   readonly malformedSeen = new Set<string>();
+  /** Captures of several vantage points: each one's clock against the first (clocks.ts); empty otherwise. */
+  clocks: ClockEstimate[] = [];
   /** Adverts handled by their timing alone (a repeat of the router's last advert), for the benchmark and tests. */
   repeatedAdverts = 0;
 

@@ -1,0 +1,116 @@
+// Captures taken at once on several nodes have one clock each. To merge them into one timeline, the
+// offset of each vantage's clock against the first is estimated from adverts seen at both: the same
+// advert, matched by its content (source, VRID, VRRP checksum over the whole message, and the IPv4
+// identification that keepalived and Linux raise with every packet). One copy of an advert reaches
+// the other node a little later than its sender's own capture saw it leave, so each match gives
+// offset + one-way delay (or offset - delay, for adverts sent from the other side); the median over
+// many matches is the offset, robust to a lost advert or a rare false match.
+//
+// An advert whose content repeats within a capture (no IPv4 identification: IPv6, or a sender that
+// leaves it 0) cannot be matched one to one and is not used: with the offset unknown, times of that
+// vantage are taken as they are, and intervals are never judged across two clocks (adverts.ts).
+
+import type { Decoded } from '../decode/types.js';
+import { fmtMs } from '../duration.js';
+
+/** A clock offset this small is within what copies of one advert are matched with: not corrected. */
+export const CLOCK_AGREE_MS = 1;
+
+/** How one vantage's clock compares with the first vantage's. */
+export interface ClockEstimate {
+  vantage: string;
+  /** The vantage it is compared with (the first capture). */
+  against: string;
+  /** How far its clock runs ahead of `against`'s (ms); null when no advert was seen at both. */
+  offsetMs: number | null;
+  /** Adverts matched one to one between the two captures. */
+  matches: number;
+  /** Its times were moved onto `against`'s clock (|offset| at least CLOCK_AGREE_MS). */
+  corrected: boolean;
+}
+
+/** An advert's identity across captures, or null for a frame that is no advert or cannot be told from the next one. */
+export function advertKey(decoded: Decoded): string | null {
+  const pkt = decoded.packet;
+  if (pkt.kind !== 'vrrp' || pkt.truncated || decoded.ipId <= 0) return null;
+  return `${pkt.ip.src}/${pkt.vrid}/${pkt.checksum}/${decoded.ipId}`;
+}
+
+/** Gathers the adverts of every vantage, then estimates each vantage's offset against the first. */
+export class ClockMatcher {
+  /** Per vantage: advert key -> its time, NaN once the key was seen twice there (no one-to-one match). */
+  private readonly seen: Map<string, number>[] = [];
+
+  constructor(private readonly names: readonly string[]) {
+    for (let i = 0; i < names.length; i++) this.seen.push(new Map());
+  }
+
+  add(vantage: number, decoded: Decoded): void {
+    const key = advertKey(decoded);
+    if (key === null) return;
+    const seen = this.seen[vantage];
+    seen.set(key, seen.has(key) ? NaN : decoded.ts);
+  }
+
+  /**
+   * Offsets of every vantage but the first, in seconds and as estimates to report. A vantage
+   * sharing no advert with the first is tied to it through another one that shares with both.
+   */
+  estimate(): { offsetsS: number[]; estimates: ClockEstimate[] } {
+    const n = this.names.length;
+    const offsetsS: (number | null)[] = this.names.map((_, i) => (i === 0 ? 0 : null));
+    const matches = new Array<number>(n).fill(0);
+    for (let progress = true; progress;) {
+      progress = false;
+      for (let v = 1; v < n; v++) {
+        if (offsetsS[v] !== null) continue;
+        for (let u = 0; u < n; u++) {
+          const base = offsetsS[u];
+          if (u === v || base === null) continue;
+          const d = differences(this.seen[u], this.seen[v]);
+          if (d.length === 0) continue;
+          offsetsS[v] = base + median(d);
+          matches[v] = d.length;
+          progress = true;
+          break;
+        }
+      }
+    }
+    const estimates: ClockEstimate[] = [];
+    for (let v = 1; v < n; v++) {
+      const s = offsetsS[v];
+      const offsetMs = s === null ? null : Math.round(s * 1e6) / 1e3;
+      estimates.push({ vantage: this.names[v], against: this.names[0], offsetMs, matches: matches[v], corrected: offsetMs !== null && Math.abs(offsetMs) >= CLOCK_AGREE_MS });
+    }
+    // Below CLOCK_AGREE_MS the clocks agree as far as matching can tell: times are left as captured.
+    return { offsetsS: [0, ...estimates.map((e, i) => (e.corrected ? offsetsS[i + 1]! : 0))], estimates };
+  }
+}
+
+/** Time at `b` minus time at `a` of every advert seen exactly once in each. */
+function differences(a: Map<string, number>, b: Map<string, number>): number[] {
+  const out: number[] = [];
+  for (const [key, tb] of b) {
+    if (Number.isNaN(tb)) continue;
+    const ta = a.get(key);
+    if (ta !== undefined && !Number.isNaN(ta)) out.push(tb - ta);
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** How a vantage's clock compares with the first's, in the summary and the diagnosis. */
+export function describeClock(c: ClockEstimate): string {
+  if (c.offsetMs === null) {
+    return `offset against ${c.against} unknown (no advert seen at both): its times are taken as they are, and its routers' intervals measured on its own clock`;
+  }
+  const from = `median of ${c.matches} advert${c.matches === 1 ? '' : 's'} seen at both`;
+  if (!c.corrected) return `agrees with ${c.against} within ${fmtMs(CLOCK_AGREE_MS)} (${from})`;
+  const ahead = c.offsetMs > 0 ? 'ahead of' : 'behind';
+  return `${fmtMs(Math.abs(c.offsetMs))} ${ahead} ${c.against} (${from}): its times are shown on ${c.against}'s clock`;
+}

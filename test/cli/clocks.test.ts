@@ -1,0 +1,112 @@
+// Several captures taken at once on several nodes have a clock each (issue 16, item 4). The offset
+// of each against the first is estimated from adverts seen at both and reported; times are moved
+// onto the first's clock so copies and the merge order hold, and a router's intervals are measured
+// on one vantage's clock only. Proof: the lab's per-node captures of one split brain, with one
+// node's file shifted by a known offset, read as the unshifted pair reads.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/capture/file.js';
+import { PcapWriter } from '../../src/capture/writer.js';
+import { runCli, tempDir, vrrpPcap } from '../support/cli.js';
+
+const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
+
+/** A copy of `file` with every timestamp moved by `byS` seconds. */
+async function shifted(file: string, byS: number): Promise<string> {
+  const out = join(tempDir(), `shifted${byS}.pcap`);
+  let w: PcapWriter | null = null;
+  await readCapture(file, (f) => {
+    w ??= new PcapWriter(out, { linkType: f.linkType });
+    w.write({ ts: f.ts + byS, data: f.data, origLen: f.origLen });
+  });
+  w!.close();
+  return out;
+}
+
+function readJson(n1: string, n2: string): { code: number | null; records: Record<string, any>[]; summary: Record<string, any>; stderr: string } {
+  const r = runCli(['read', '--json', '-q', '--explain', '--vantage', `n1=${n1}`, '--vantage', `n2=${n2}`, n1, n2]);
+  const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return { code: r.code, records, summary: records.at(-1)!, stderr: r.stderr };
+}
+
+/** What must not depend on the clocks: alerts (kind, status, sources, time within `toleranceMs`) and the summary's routers. */
+function comparable(records: Record<string, any>[]) {
+  const alerts = records.filter((r) => r.type === 'alert').map((a) => ({ kind: a.kind, status: a.status, sources: a.sources, ts: a.ts }));
+  const summary = records.at(-1)!;
+  const vrids = summary.vrids.map((v: any) => ({
+    vrid: v.vrid, state: v.state, segment: v.segment, alerts: v.alerts,
+    routers: v.routers.map((r: any) => ({ src: r.src, role: r.role, adverts: r.adverts, copies: r.copies, seenAt: r.seenAt, intervals: r.observed.count, meanMs: r.observed.meanMs, maxMs: r.observed.maxMs })),
+  }));
+  return { alerts, vrids, merges: (summary.segmentMerges ?? []).map((m: any) => [m.into, m.joined]) };
+}
+
+function expectSameReading(got: ReturnType<typeof comparable>, want: ReturnType<typeof comparable>, toleranceMs: number): void {
+  expect(got.merges).toEqual(want.merges);
+  expect(got.alerts.map(({ ts: _ts, ...a }) => a)).toEqual(want.alerts.map(({ ts: _ts, ...a }) => a));
+  got.alerts.forEach((a, i) => expect(Math.abs(a.ts - want.alerts[i].ts) * 1000).toBeLessThan(toleranceMs));
+  expect(got.vrids.length).toBe(want.vrids.length);
+  got.vrids.forEach((v: any, i: number) => {
+    const w = want.vrids[i];
+    expect({ ...v, routers: v.routers.map((r: any) => ({ ...r, meanMs: 0, maxMs: 0 })) }).toEqual({ ...w, routers: w.routers.map((r: any) => ({ ...r, meanMs: 0, maxMs: 0 })) });
+    v.routers.forEach((r: any, j: number) => {
+      expect(Math.abs(r.meanMs - w.routers[j].meanMs)).toBeLessThan(toleranceMs);
+      expect(Math.abs(r.maxMs - w.routers[j].maxMs)).toBeLessThan(toleranceMs);
+    });
+  });
+}
+
+describe('clock offset between captures', () => {
+  for (const [scenario, byS] of [['split-brain-per-node', 0.3], ['split-brain-per-node', -0.3], ['split-brain-bridge-drop', 0.3], ['split-brain-bridge-drop', -2.5]] as const) {
+    it(`${scenario}: n2's clock ${byS * 1000} ms off is estimated, reported, and changes no alert or interval`, async () => {
+      const n1 = `${LAB}${scenario}.n1.pcap`;
+      const n2 = `${LAB}${scenario}.n2.pcap`;
+      const plain = readJson(n1, n2);
+      const skewed = readJson(n1, await shifted(n2, byS));
+      expect([skewed.code, skewed.stderr]).toEqual([plain.code, plain.stderr]);
+
+      const [clock] = skewed.summary.clocks;
+      expect(clock).toMatchObject({ vantage: 'n2', against: 'n1', corrected: true });
+      expect(clock.matches).toBeGreaterThan(5);
+      // The true offset plus what the unshifted pair shows (a one-way delay of microseconds).
+      expect(Math.abs(clock.offsetMs - byS * 1000 - plain.summary.clocks[0].offsetMs)).toBeLessThan(0.5);
+      expect(plain.summary.clocks[0].corrected).toBe(false);
+
+      expectSameReading(comparable(skewed.records), comparable(plain.records), 1);
+      expect(skewed.records.some((r) => r.type === 'alert' && r.kind === 'missed-advert')).toBe(false);
+      const diagnosis = skewed.records.find((r) => r.type === 'diagnosis')!;
+      expect(diagnosis.vrids[0].seen.join('\n')).toContain(`clock of n2: ${Math.abs(clock.offsetMs) >= 1000 ? '2.5' : '300'}`);
+      expect(diagnosis.vrids[0].causes.map((c: any) => c.id)).toEqual(plain.records.find((r) => r.type === 'diagnosis')!.vrids[0].causes.map((c: any) => c.id));
+    });
+  }
+
+  it('the summary names the offset and the clock the times are shown on', async () => {
+    const n1 = `${LAB}split-brain-per-node.n1.pcap`;
+    const n2 = await shifted(`${LAB}split-brain-per-node.n2.pcap`, 0.3);
+    const r = runCli(['read', '-q', '--vantage', `n1=${n1}`, '--vantage', `n2=${n2}`, n1, n2]);
+    expect(r.stdout).toMatch(/\n {2}clock n2: 300ms ahead of n1 \(median of \d+ adverts seen at both\): its times are shown on n1's clock\n/);
+    expect(r.stdout).not.toContain('missed-advert');
+  });
+
+  it('captures with no advert in common: the offset is unknown, said so, and both are still read', () => {
+    const n1 = `${LAB}split-brain-per-node.n1.pcap`;
+    // Another router on another VRID over the same minute: nothing to match.
+    const other = vrrpPcap(join(tempDir(), 'other.pcap'), Array.from({ length: 20 }, () => ({ src: '10.99.0.1', spec: { version: 2, vrid: 7, priority: 100, addrs: ['10.99.0.100'] } })), 1796392240);
+    const { code, summary, records } = readJson(n1, other);
+    expect(code).toBe(0);
+    expect(summary.clocks).toEqual([{ vantage: 'n2', against: 'n1', offsetMs: null, matches: 0, corrected: false }]);
+    expect(summary.vrids.map((v: any) => v.vrid)).toEqual([7, 51]);
+    const r7 = summary.vrids[0].routers[0];
+    // Its intervals, on its own clock.
+    expect([r7.adverts, r7.observed.count, r7.observed.meanMs]).toEqual([20, 19, 1000]);
+    const diagnosis = records.find((r) => r.type === 'diagnosis')!;
+    expect(diagnosis.vrids[0].cannotTell.join('\n')).toContain('how the clock of n2 compares with n1\'s: offset against n1 unknown (no advert seen at both)');
+    const text = runCli(['read', '-q', n1, other]);
+    expect(text.stdout).toContain('  clock other: offset against split-brain-per-node.n1 unknown (no advert seen at both)');
+  });
+
+  it('one capture reads as before: no clock in the summary', () => {
+    const r = runCli(['read', '--json', '-q', `${LAB}split-brain-per-node.n1.pcap`]);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).clocks).toBeUndefined();
+  });
+});
