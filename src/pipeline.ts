@@ -183,13 +183,16 @@ export async function readVantages(pipeline: Pipeline, vantages: Vantage[], onEr
     }
     byVantage.push(frames);
   }
-  const clocks = new ClockMatcher(vantages.map((v) => v.name));
-  byVantage.forEach((frames, i) => {
+  // A capture that could not be read at all has no clock to speak of.
+  const read = byVantage.map((_, i) => i).filter((i) => byVantage[i].length > 0);
+  const clocks = new ClockMatcher(read.map((i) => vantages[i].name));
+  read.forEach((i, at) => {
     const decoder = new Decoder();
-    for (const f of frames) clocks.add(i, decoder.decode(f));
+    for (const f of byVantage[i]) clocks.add(at, decoder.decode(f));
   });
-  const { offsetsS, estimates } = clocks.estimate();
-  pipeline.analyzer.vantageClocks(estimates);
+  const estimate = clocks.estimate();
+  const offsetsS = byVantage.map((_, i) => estimate.offsetsS[read.indexOf(i)] ?? 0);
+  pipeline.analyzer.vantageClocks(estimate.estimates);
   const frames: Frame[] = [];
   const spans: { name: string; first: number; last: number }[] = [];
   byVantage.forEach((own, i) => {

@@ -4,6 +4,7 @@
 // on one vantage's clock only. Proof: the lab's per-node captures of one split brain, with one
 // node's file shifted by a known offset, read as the unshifted pair reads.
 
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
@@ -103,6 +104,16 @@ describe('clock offset between captures', () => {
     expect(diagnosis.vrids[0].cannotTell.join('\n')).toContain('how the clock of n2 compares with n1\'s: offset against n1 unknown (no advert seen at both)');
     const text = runCli(['read', '-q', n1, other]);
     expect(text.stdout).toContain('  clock other: offset against split-brain-per-node.n1 unknown (no advert seen at both)');
+  });
+
+  it('a first file that is no capture: the clocks are told against the first that is read', async () => {
+    const junk = join(tempDir(), 'junk.pcap');
+    writeFileSync(junk, 'not a capture\n');
+    const n2 = await shifted(`${LAB}split-brain-per-node.n2.pcap`, 0.3);
+    const r = runCli(['read', '-q', '--vantage', `n2=${n2}`, junk, `${LAB}split-brain-per-node.n1.pcap`, n2]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('  clock n2: 300ms ahead of split-brain-per-node.n1 (');
+    expect(r.stdout).not.toContain('clock junk');
   });
 
   it('one capture reads as before: no clock in the summary', () => {
