@@ -53,7 +53,7 @@ export class AnalyzerState {
   private readonly slots: (VirtualRouter | undefined)[][] = [newSlots()];
   /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
   readonly vipIndex = new Map<string, VirtualRouter[]>();
-  /** Virtual address -> the last MAC that claimed it. */
+  /** Virtual address (on its segment, see claims.ts claimKey) -> the last MAC that claimed it. */
   readonly claims = new Map<string, Claim>();
   /** Multicast group -> member address -> membership (from IGMP / MLD reports and leaves). Bounded. */
   readonly groups = new Map<string, Map<string, Membership>>();

@@ -170,6 +170,25 @@ describe('the lab recordings of issue 16', () => {
     expect(alerts.filter((a) => a.kind === 'master-change').map((a) => a.segment)).toEqual(['vlan 20']);
   });
 
+  it('trunk-two-vlans with one private VIP on both VLANs: claims are per segment, no vip-conflict, no garp-missing', async () => {
+    // The lab's trunk, with VLAN 20's VIP 10.78.0.100 rewritten to VLAN 10's 10.77.0.100 in its
+    // adverts (VRRP checksum recomputed) and gratuitous ARPs: two unrelated pairs, one address.
+    const { readCapture } = await import('../../src/capture/file.js');
+    const alerts: Alert[] = [];
+    const p = new Pipeline({}, null, (a) => alerts.push({ ...a }));
+    let rewritten = 0;
+    await readCapture(LAB + 'trunk-two-vlans.pcap', (f) => {
+      const d = f.data.slice();
+      if (d[12] === 0x81 && d[13] === 0x00 && (((d[14] << 8) | d[15]) & 0xfff) === 20) rewritten += sameVip(d);
+      p.frame({ ...f, data: d });
+    });
+    p.analyzer.finish();
+    expect(rewritten).toBeGreaterThan(10);
+    const snap = p.analyzer.snapshot();
+    expect(snap.vrids.map((v) => [v.segment, v.routers[0].addrs])).toEqual([['vlan 10', ['10.77.0.100']], ['vlan 20', ['10.77.0.100']]]);
+    expect(alerts.map((a) => `${a.kind} ${a.segment}`)).toEqual(['master-resigned vlan 20', 'master-change vlan 20']);
+  });
+
   it('any-bridge-host: each advert three times, counted once; the bridge ports and br0 are one segment', async () => {
     const { alerts, p } = await analyse('any-bridge-host.pcap');
     const truth = JSON.parse((await import('node:fs')).readFileSync(LAB + 'any-bridge-host.truth.json', 'utf8'));
@@ -187,3 +206,28 @@ describe('the lab recordings of issue 16', () => {
     expect(diagnose(p.analyzer.snapshot())[0].causes[0].id).toBe('version-mismatch');
   });
 });
+
+/** 10.78.0.100 -> 10.77.0.100 in an 802.1Q frame (VRRP addresses, ARP sender and target); the VRRPv2 checksum made right. Returns 1 if changed. */
+function sameVip(d: Uint8Array): number {
+  let changed = 0;
+  for (let i = 18; i + 4 <= d.length; i++) {
+    if (d[i] === 10 && d[i + 1] === 78 && d[i + 2] === 0 && d[i + 3] === 100) {
+      d[i + 1] = 77;
+      changed = 1;
+    }
+  }
+  const ipAt = 18;
+  if (changed && d[16] === 0x08 && d[17] === 0x00 && d[ipAt + 9] === 112) {
+    const headerBytes = (d[ipAt] & 0xf) * 4;
+    const at = ipAt + headerBytes;
+    const end = ipAt + ((d[ipAt + 2] << 8) | d[ipAt + 3]);
+    d[at + 6] = 0;
+    d[at + 7] = 0;
+    let sum = 0;
+    for (let i = at; i < end; i += 2) sum += (d[i] << 8) | (i + 1 < end ? d[i + 1] : 0);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    d[at + 6] = (~sum >> 8) & 0xff;
+    d[at + 7] = ~sum & 0xff;
+  }
+  return changed;
+}
