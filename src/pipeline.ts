@@ -1,6 +1,6 @@
 // The path every frame takes, shared by read, live and the dashboard:
 // capture -> decode -> analyze -> render. Wiring only; no protocol logic lives here.
-import { Analyzer } from './analyze/analyzer.js';
+import { Analyzer, type AnalyzerSnapshot } from './analyze/analyzer.js';
 import { ClockMatcher } from './analyze/clocks.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
@@ -20,11 +20,21 @@ import { summaryText } from './render/summary.js';
 
 export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
 
+/** A segment's name as `--vrid N@SEGMENT` compares it: no spaces, lower case (`vlan20` is `vlan 20`). */
+export function segmentKey(name: string): string {
+  return name.replace(/\s+/g, '').toLowerCase();
+}
+
 export interface RunOptions {
   verbose?: boolean;
   json?: boolean;
   quiet?: boolean;
   vrid?: Set<number>;
+  /**
+   * `--vrid N@SEGMENT`: VRIDs of `vrid` picked on some segments only (their names as segmentKey
+   * gives them); a VRID of `vrid` that is not here is picked on every segment.
+   */
+  vridSegments?: ReadonlyMap<number, ReadonlySet<string>>;
   count?: number;
   authPass?: string;
   failOn?: Severity;
@@ -68,7 +78,8 @@ export class Pipeline {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
     this.lineOptions = { verbose: !!o.verbose, palette: this.palette };
-    this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a) => this.onAlert(a) });
+    this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a, segment) => this.onAlert(a, segment) });
+    this.segmentFilter = o.vridSegments ?? null;
   }
 
   /**
@@ -94,6 +105,7 @@ export class Pipeline {
       return;
     }
     this.analyzer.ingest(decoded);
+    if (this.segmentFilter !== null && !this.onPickedSegment(pkt)) return;
     this.packetHook?.(decoded);
     if (pkt.kind === 'other') return;
     const out = this.out;
@@ -115,8 +127,45 @@ export class Pipeline {
     return false;
   }
 
-  private onAlert(a: Alert): void {
+  private readonly segmentFilter: ReadonlyMap<number, ReadonlySet<string>> | null;
+
+  /** `--vrid N@SEGMENT`: whether VRID `vrid` is picked on the segment named `segment`. */
+  private picked(vrid: number, segment: string): boolean {
+    const at = this.segmentFilter?.get(vrid);
+    return at === undefined || at.has(segmentKey(segment));
+  }
+
+  /** The packet just ingested (a selected one) is of a picked VRID on its segment. */
+  private onPickedSegment(pkt: Packet): boolean {
+    const segment = this.analyzer.lastSegmentLabel();
+    if (pkt.kind === 'vrrp') return this.picked(pkt.vrid, segment);
+    if (pkt.kind === 'arp') return this.analyzer.claimedBy(pkt.senderIp).some((v) => this.picked(v, segment));
+    if (pkt.kind === 'na') return this.analyzer.claimedBy(pkt.target).some((v) => this.picked(v, segment));
+    // CARP is analysed by VHID alone, with no segment.
+    return true;
+  }
+
+  /** Leaves in `snap` the virtual routers `--vrid` picked (all without it). */
+  pickVrids(snap: AnalyzerSnapshot): void {
+    const want = this.o.vrid;
+    if (want) snap.vrids = snap.vrids.filter((v) => want.has(v.vrid) && this.picked(v.vrid, v.segmentLabel));
+  }
+
+  /** Notes for the user once the input is read (stderr), e.g. a segment --vrid names that the capture does not show. */
+  readonly notes: string[] = [];
+
+  private noteUnseenSegments(snap: AnalyzerSnapshot): void {
+    const seen = [...new Set(snap.vrids.map((v) => v.segmentLabel))];
+    const keys = new Set(seen.map(segmentKey));
+    const asked = new Set([...this.segmentFilter!.values()].flatMap((s) => [...s]));
+    for (const name of asked) {
+      if (!keys.has(name)) this.notes.push(`--vrid names segment ${name}, which the capture does not show (its segments: ${seen.join(', ') || 'none'})`);
+    }
+  }
+
+  private onAlert(a: Alert, segment: string | null): void {
     if (this.o.vrid && a.vrid !== null && !this.o.vrid.has(a.vrid)) return;
+    if (segment !== null && a.vrid !== null && this.segmentFilter !== null && !this.picked(a.vrid, segment)) return;
     if (a.status !== 'cleared' && (this.worstSeverity === null || severityAtLeast(a.severity, this.worstSeverity))) {
       this.worstSeverity = a.severity;
     }
@@ -129,7 +178,8 @@ export class Pipeline {
     this.analyzer.finish();
     const totals: CaptureTotals = { frames: this.frames, ...capture };
     const snap = this.analyzer.snapshot();
-    if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
+    if (this.segmentFilter !== null) this.noteUnseenSegments(snap);
+    this.pickVrids(snap);
     const out = this.out;
     if (!out) return;
     const diagnoses = this.o.explain ? diagnose(snap, { live: this.o.localAddrs ? { localAddrs: this.o.localAddrs } : undefined }) : null;

@@ -40,7 +40,7 @@ export async function collectReport(
   }
   pipeline.finish();
   const snap = pipeline.analyzer.snapshot();
-  if (o.vrid) snap.vrids = snap.vrids.filter((v) => o.vrid!.has(v.vrid));
+  pipeline.pickVrids(snap);
   const diagnoses = diagnose(snap, { live: o.localAddrs ? { localAddrs: o.localAddrs } : undefined });
   const lastTs = Number.isFinite(snap.ts) ? snap.ts : null;
   const data = collector.build(snap, diagnoses, {
@@ -86,7 +86,7 @@ export class LiveReport {
   page(dropped?: number): string {
     const pipeline = this.pipeline!;
     const snap = pipeline.analyzer.snapshot();
-    if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
+    pipeline.pickVrids(snap);
     const diagnoses = diagnose(snap, { live: this.o.localAddrs ? { localAddrs: this.o.localAddrs } : undefined });
     const data = this.collector!.build(snap, diagnoses, {
       files: [`live on ${this.o.iface}`],

@@ -138,6 +138,12 @@ export class Analyzer {
     this.st.clocks = clocks;
   }
 
+  /** The segment of the frame last ingested, named even when it is the only one (see VridSnapshot.segmentLabel). */
+  lastSegmentLabel(): string {
+    const segments = this.st.segments;
+    return segments.label(segments.find(segments.lastPlace));
+  }
+
   /** VRIDs whose routers list this virtual address (to filter ARP/NA by VRID). */
   claimedBy(addr: string): number[] {
     return this.st.vipIndex.get(addr)?.map((vr) => vr.vrid) ?? [];

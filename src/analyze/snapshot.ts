@@ -45,6 +45,8 @@ export interface VridSnapshot {
   vrid: number;
   /** Its segment's name (`vlan 20`, `eth1`), null when the capture holds one segment. */
   segment: string | null;
+  /** Its segment's name even when the capture holds one (`untagged`, `vlan 20`): what `--vrid N@SEGMENT` picks by. */
+  segmentLabel: string;
   versions: number[];
   state: VridState;
   master: RouterSnapshot | null;
@@ -102,6 +104,7 @@ function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
     family: vr.family,
     vrid: vr.vrid,
     segment: st.segmentName(vr),
+    segmentLabel: st.segments.label(vr.segment),
     versions: versionList(vr.versions),
     state: vridState(vr, open),
     master: vr.master ? routerSnapshot(st, vr, vr.master) : null,

@@ -12,7 +12,8 @@ import { masterDownIntervalMs } from './timers.js';
 export interface AnalyzerOptions {
   /** Expected VRRPv2 password (`--auth-pass`): a router using another one raises auth-mismatch. */
   authPass?: string;
-  onAlert?: (alert: Alert) => void;
+  /** Every alert as it is raised, with its virtual router's segment named even when the capture holds one (null: no virtual router). */
+  onAlert?: (alert: Alert, segment: string | null) => void;
   /**
    * The capture used vrrpscope's live default filter, so ARP, neighbor advertisements, IGMP/MLD and
    * ICMP errors would all have been captured. For files we cannot know the filter: garp-missing and
@@ -75,7 +76,7 @@ export class AnalyzerState {
 
   constructor(options: AnalyzerOptions) {
     this.opts = { ...DEFAULTS, ...options };
-    this.alerts = new AlertBook(options.onAlert, (vr) => this.segments.name(vr.segment));
+    this.alerts = new AlertBook(options.onAlert, (vr) => this.segments.name(vr.segment), (vr) => this.segments.label(vr.segment));
   }
 
   /** Something is due at `ts`: timers run when packet time reaches it. */
