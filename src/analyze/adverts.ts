@@ -121,21 +121,21 @@ const PLACES = 8;
 function seenAt(st: AnalyzerState, r: Router, at: Sighting, ts: number): void {
   const place = (at.place / PLACES) | 0;
   r.seenAt.set(place, (r.seenAt.get(place) ?? 0) + 1);
-  if (r.homeClock >= 0 && st.segments.lastClock === r.homeClock) homeAdvertTime(r, ts);
+  if (r.homePending && st.segments.lastClock === r.homeClock) homeAdvertTime(r, ts);
 }
 
 /**
  * Captures of several vantage points (clocks.ts): a router's intervals are measured on one clock
- * only, its home vantage's (where it was first heard), from every copy seen there; an interval
- * between an advert counted at one vantage and the next counted at another would hold the
- * difference of their clocks (or of the estimate of it).
+ * only, its home vantage's (where it was first heard), at the first sighting there of each advert
+ * counted; an interval between an advert counted at one vantage and the next counted at another
+ * would hold the difference of their clocks (or of the estimate of it).
  */
 function homeAdvertTime(r: Router, ts: number): void {
-  const gapS = ts - r.homeLastTs;
-  // Another copy of the same advert at the home vantage (in and out, two VLANs): no interval.
-  if (gapS <= copyWindowS(r.intervalMs)) return;
-  if (gapS * 1000 <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapS * 1000);
+  const gapMs = (ts - r.homeLastTs) * 1000;
+  // NaN after an advert the home vantage never saw: that gap is no advertisement interval.
+  if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
   r.homeLastTs = ts;
+  r.homePending = false;
 }
 
 /**
@@ -186,7 +186,11 @@ function advertTime(r: Router, ts: number): void {
   // Only gaps within a run of adverts: a router silent for three of its intervals was a backup
   // (or down) meanwhile, and that silence is no advertisement interval (missed-advert tells it).
   const gapMs = (ts - r.lastSeenTs) * 1000;
-  if (gapMs <= missedAdvertAfterMs(r.intervalMs) && r.homeClock < 0) r.intervals.add(gapMs);
+  if (r.homeClock >= 0) {
+    // Several clocks: measured when its home vantage sees it (homeAdvertTime).
+    if (r.homePending) r.homeLastTs = NaN;
+    r.homePending = true;
+  } else if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
   r.lastSeenTs = ts;
 }
 
@@ -229,6 +233,7 @@ function router(st: AnalyzerState, vr: VirtualRouter, pkt: VrrpPacket, ts: numbe
       lastIpId: -1,
       homeClock: st.segments.lastClock,
       homeLastTs: ts,
+      homePending: false,
       lastPkt: null,
     };
     vr.routers.set(r.src, r);

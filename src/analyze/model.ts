@@ -51,6 +51,8 @@ export interface Router {
    */
   homeClock: number;
   homeLastTs: number;
+  /** An advert was counted that its home vantage has not shown yet. */
+  homePending: boolean;
   /**
    * This router's last complete, non-resigning advert (null after a resignation or a truncated
    * one). When the decoder says a frame repeats a remembered one and hands over this very packet,
