@@ -71,7 +71,8 @@ export class Pipeline {
   constructor(
     private readonly o: RunOptions,
     out: Output | null,
-    private readonly alertHook?: (a: Alert) => void,
+    /** Every alert shown, with its virtual router's segment named even when it is the only one (null: none). */
+    private readonly alertHook?: (a: Alert, segment: string | null) => void,
     /** Every selected frame once the analyzer has it (the HTML report, the monitor's metrics). */
     private readonly packetHook?: (decoded: Decoded) => void,
   ) {
@@ -169,7 +170,7 @@ export class Pipeline {
     if (a.status !== 'cleared' && (this.worstSeverity === null || severityAtLeast(a.severity, this.worstSeverity))) {
       this.worstSeverity = a.severity;
     }
-    this.alertHook?.(a);
+    this.alertHook?.(a, segment);
     this.out?.line(this.o.json ? toJsonLine(alertRecord(a)) : alertLine(a, this.palette));
   }
 

@@ -23,8 +23,8 @@ export async function collectReport(
   asInputError: (err: unknown, file: string) => CaptureError,
 ): Promise<{ data: ReportData; pipeline: Pipeline; error: CaptureError | null }> {
   let collector: ReportCollector | null = null;
-  const pipeline = new Pipeline(o, null, (a) => collector!.alert(a), (p) => collector!.packet(p));
-  collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr));
+  const pipeline = new Pipeline(o, null, (a, segment) => collector!.alert(a, segment), (p) => collector!.packet(p));
+  collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr), () => pipeline.analyzer.lastSegmentLabel());
   let error: CaptureError | null = null;
   if (files.length > 1) {
     // Several captures are vantage points, merged in time order as `read N1 N2 ...` does.
@@ -73,14 +73,14 @@ export class LiveReport {
   private collector: ReportCollector | null = null;
   private pipeline: Pipeline | null = null;
   private server: Server | null = null;
-  readonly alert = (a: Alert): void => this.collector?.alert(a);
+  readonly alert = (a: Alert, segment?: string | null): void => this.collector?.alert(a, segment);
   readonly packet = (decoded: Decoded): void => this.collector?.packet(decoded);
 
   constructor(private readonly o: RunOptions & { iface: string }) {}
 
   attach(pipeline: Pipeline): void {
     this.pipeline = pipeline;
-    this.collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr));
+    this.collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr), () => pipeline.analyzer.lastSegmentLabel());
   }
 
   page(dropped?: number): string {

@@ -139,6 +139,13 @@ export class Segments {
 
   /** The name of a segment, or of a place (before any joining: its interface or vantage point and VLANs), regardless of how many there are. */
   label(id: number): string {
+    // Made once per place: the HTML report asks for the segment of every advert.
+    return (this.labels[id] ??= this.makeLabel(id));
+  }
+
+  private readonly labels: string[] = [];
+
+  private makeLabel(id: number): string {
     const p = this.places[id];
     const vlan = p.vlans === '' ? '' : `vlan ${p.vlans}`;
     if (p.iface === '') return vlan === '' ? 'untagged' : vlan;

@@ -11,6 +11,7 @@ import { COLOR } from '../../src/render/color.js';
 import { alertLine } from '../../src/render/line.js';
 import { summaryText } from '../../src/render/summary.js';
 import { vrrpFrame, type LinkSpec, type VrrpSpec } from '../support/encode.js';
+import { sameVip } from '../support/trunk.js';
 
 const T0 = 1_700_000_000;
 
@@ -206,28 +207,3 @@ describe('the lab recordings of issue 16', () => {
     expect(diagnose(p.analyzer.snapshot())[0].causes[0].id).toBe('version-mismatch');
   });
 });
-
-/** 10.78.0.100 -> 10.77.0.100 in an 802.1Q frame (VRRP addresses, ARP sender and target); the VRRPv2 checksum made right. Returns 1 if changed. */
-function sameVip(d: Uint8Array): number {
-  let changed = 0;
-  for (let i = 18; i + 4 <= d.length; i++) {
-    if (d[i] === 10 && d[i + 1] === 78 && d[i + 2] === 0 && d[i + 3] === 100) {
-      d[i + 1] = 77;
-      changed = 1;
-    }
-  }
-  const ipAt = 18;
-  if (changed && d[16] === 0x08 && d[17] === 0x00 && d[ipAt + 9] === 112) {
-    const headerBytes = (d[ipAt] & 0xf) * 4;
-    const at = ipAt + headerBytes;
-    const end = ipAt + ((d[ipAt + 2] << 8) | d[ipAt + 3]);
-    d[at + 6] = 0;
-    d[at + 7] = 0;
-    let sum = 0;
-    for (let i = at; i < end; i += 2) sum += (d[i] << 8) | (i + 1 < end ? d[i + 1] : 0);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    d[at + 6] = (~sum >> 8) & 0xff;
-    d[at + 7] = ~sum & 0xff;
-  }
-  return changed;
-}
