@@ -13,6 +13,9 @@
 import type { Decoded } from '../decode/types.js';
 import { fmtMs } from '../duration.js';
 
+/** Adverts kept per vantage for matching (about 100 bytes each). */
+const MAX_ADVERTS = 200_000;
+
 /** A clock offset this small is within what copies of one advert are matched with: not corrected. */
 export const CLOCK_AGREE_MS = 1;
 
@@ -46,9 +49,11 @@ export class ClockMatcher {
   }
 
   add(vantage: number, decoded: Decoded): void {
+    const seen = this.seen[vantage];
+    // Enough to estimate from; a long capture's later adverts would only hold memory.
+    if (seen.size >= MAX_ADVERTS) return;
     const key = advertKey(decoded);
     if (key === null) return;
-    const seen = this.seen[vantage];
     seen.set(key, seen.has(key) ? NaN : decoded.ts);
   }
 

@@ -4,7 +4,7 @@
 // on one vantage's clock only. Proof: the lab's per-node captures of one split brain, with one
 // node's file shifted by a known offset, read as the unshifted pair reads.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
@@ -87,6 +87,14 @@ describe('clock offset between captures', () => {
     const r = runCli(['read', '-q', '--vantage', `n1=${n1}`, '--vantage', `n2=${n2}`, n1, n2]);
     expect(r.stdout).toMatch(/\n {2}clock n2: 300ms ahead of n1 \(median of \d+ adverts seen at both\): its times are shown on n1's clock\n/);
     expect(r.stdout).not.toContain('missed-advert');
+  });
+
+  it('report N1 N2: the page names the offset among the capture facts', async () => {
+    const n1 = `${LAB}split-brain-per-node.n1.pcap`;
+    const n2 = await shifted(`${LAB}split-brain-per-node.n2.pcap`, 0.3);
+    const out = join(tempDir(), 'report.html');
+    expect(runCli(['report', n1, n2, '-o', out]).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/<dt>clocks<\/dt><dd>shifted0\.3: 300ms ahead of split-brain-per-node\.n1 \(median of \d+ adverts seen at both\)/);
   });
 
   it('captures with no advert in common: the offset is unknown, said so, and both are still read', () => {

@@ -128,7 +128,7 @@ describe('report of a trunk: a panel per (segment, family, VRID)', () => {
     const { writeSameVipTrunk } = await import('../support/trunk.js');
     const file = await writeSameVipTrunk(path.join(LAB, 'trunk-two-vlans.pcap'), path.join(tempDir(), 'same-vip.pcap'));
     const { data } = await collectReport([file], {}, (err) => { throw err; });
-    const panels = Object.fromEntries(data.vrids.map((v) => [v.segment, v]));
+    const panels: Record<string, (typeof data.vrids)[number]> = Object.fromEntries(data.vrids.map((v) => [v.segment, v]));
     expect(data.vrids.map((v) => [v.key, v.segment]).sort()).toEqual([['ipv4-51-s0', 'vlan 10'], ['ipv4-51-s1', 'vlan 20']]);
     const claimers = (v: (typeof data.vrids)[number]) => {
       expect(v.vips.map((x) => x.addr)).toEqual(['10.77.0.100']);

@@ -3,6 +3,7 @@
 // points per router), which MAC claimed each virtual address when, and every alert as it was
 // raised and cleared. It judges nothing: mastership, conditions and diagnoses are the analyzer's.
 
+import type { ClockEstimate } from '../../analyze/clocks.js';
 import type { Alert, Severity } from '../../analyze/alerts.js';
 import type { AnalyzerSnapshot, VridSnapshot } from '../../analyze/analyzer.js';
 import type { Diagnosis } from '../../analyze/diagnose.js';
@@ -188,6 +189,8 @@ export interface ReportData {
   vrids: ReportVrid[];
   alerts: ReportAlert[];
   alertsDropped: number;
+  /** Several captures read together: each one's clock against the first (absent for one capture). */
+  clocks?: ClockEstimate[];
 }
 
 const slot = (family: Family, vrid: number) => (family === 'ipv6' ? 256 : 0) + vrid;
@@ -343,6 +346,7 @@ export class ReportCollector {
       vrids,
       alerts: this.alerts,
       alertsDropped: this.alertsDropped,
+      ...(snap.clocks.length === 0 ? {} : { clocks: snap.clocks }),
     };
   }
 

@@ -2,6 +2,7 @@
 // written here as escaped HTML; the timeline charts are drawn in the browser by the inlined script
 // (page.ts) from the JSON blob, with DOM calls only (no innerHTML), so wire text never becomes markup.
 
+import { describeClock } from '../../analyze/clocks.js';
 import type { Diagnosis } from '../../analyze/diagnose.js';
 import { escapeControls } from '../escape.js';
 import { STATE_WORDS } from '../summary.js';
@@ -132,6 +133,7 @@ function factsHtml(data: ReportData): string {
     `<dt>time</dt><dd>${range}</dd>` +
     `<dt>frames</dt><dd>${c.frames}${c.dropped ? ` (${c.dropped} dropped)` : ''}${totals ? ` · ${totals}` : ''}</dd>` +
     `<dt>virtual routers</dt><dd>${data.vrids.length}, ${troubled} with problems</dd>` +
+    (data.clocks ? `<dt>clocks</dt><dd>${data.clocks.map((k) => escapeHtml(`${k.vantage}: ${describeClock(k)}`)).join('<br>')}</dd>` : '') +
     (c.error ? `<dt>error</dt><dd class="sev-critical">${escapeHtml(c.error)}</dd>` : '') +
     `</dl>`;
 }
