@@ -26,8 +26,10 @@ export interface ClockEstimate {
   against: string;
   /** How far its clock runs ahead of `against`'s (ms); null when no advert was seen at both. */
   offsetMs: number | null;
-  /** Adverts matched one to one between the two captures. */
+  /** Adverts matched one to one: with `against`, or with `via`. */
   matches: number;
+  /** Matched with this vantage (whose offset was known) when it shares no advert with `against`. */
+  via?: string;
   /** Its times were moved onto `against`'s clock (|offset| at least CLOCK_AGREE_MS). */
   corrected: boolean;
 }
@@ -65,6 +67,7 @@ export class ClockMatcher {
     const n = this.names.length;
     const offsetsS: (number | null)[] = this.names.map((_, i) => (i === 0 ? 0 : null));
     const matches = new Array<number>(n).fill(0);
+    const via = new Array<number>(n).fill(0);
     for (let progress = true; progress;) {
       progress = false;
       for (let v = 1; v < n; v++) {
@@ -76,6 +79,7 @@ export class ClockMatcher {
           if (d.length === 0) continue;
           offsetsS[v] = base + median(d);
           matches[v] = d.length;
+          via[v] = u;
           progress = true;
           break;
         }
@@ -85,7 +89,11 @@ export class ClockMatcher {
     for (let v = 1; v < n; v++) {
       const s = offsetsS[v];
       const offsetMs = s === null ? null : Math.round(s * 1e6) / 1e3;
-      estimates.push({ vantage: this.names[v], against: this.names[0], offsetMs, matches: matches[v], corrected: offsetMs !== null && Math.abs(offsetMs) >= CLOCK_AGREE_MS });
+      estimates.push({
+        vantage: this.names[v], against: this.names[0], offsetMs, matches: matches[v],
+        ...(via[v] === 0 ? {} : { via: this.names[via[v]] }),
+        corrected: offsetMs !== null && Math.abs(offsetMs) >= CLOCK_AGREE_MS,
+      });
     }
     // Below CLOCK_AGREE_MS the clocks agree as far as matching can tell: times are left as captured.
     return { offsetsS: [0, ...estimates.map((e, i) => (e.corrected ? offsetsS[i + 1]! : 0))], estimates };
@@ -114,7 +122,7 @@ export function describeClock(c: ClockEstimate): string {
   if (c.offsetMs === null) {
     return `offset against ${c.against} unknown (no advert seen at both): its times are taken as they are, and its routers' intervals measured on its own clock`;
   }
-  const from = `median of ${c.matches} advert${c.matches === 1 ? '' : 's'} seen at both`;
+  const from = `median of ${c.matches} advert${c.matches === 1 ? '' : 's'} seen at both${c.via === undefined ? '' : ` it and ${c.via}`}`;
   if (!c.corrected) return `agrees with ${c.against} within ${fmtMs(CLOCK_AGREE_MS)} (${from})`;
   const ahead = c.offsetMs > 0 ? 'ahead of' : 'behind';
   return `${fmtMs(Math.abs(c.offsetMs))} ${ahead} ${c.against} (${from}): its times are shown on ${c.against}'s clock`;

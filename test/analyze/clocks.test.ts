@@ -1,0 +1,58 @@
+// The clock matcher (analyze/clocks.ts): adverts matched one to one by content between vantage
+// points, the median of the time differences, and what it refuses to match.
+
+import { describe, expect, it } from 'vitest';
+import { advertKey, ClockMatcher } from '../../src/analyze/clocks.js';
+import { decodeFrame } from '../../src/decode/index.js';
+import type { Decoded } from '../../src/decode/types.js';
+import { vrrpFrame } from '../support/encode.js';
+
+const T0 = 1_700_000_000;
+
+/** An advert of `src` for VRID 51 at `ts` with IPv4 identification `id`. */
+function advert(src: string, ts: number, id: number, priority = 100): Decoded {
+  const frame = vrrpFrame({ vrrp: { version: 2, vrid: 51, priority, addrs: ['10.0.0.100'] }, ip: { family: 'ipv4', src, v4: { id } }, frame: { ts } });
+  return { ts, record: 1, iface: '', ipId: id, repeat: false, packet: decodeFrame(frame) };
+}
+
+describe('ClockMatcher', () => {
+  it('the median of one-way differences: loss and a delay each way do not move it', () => {
+    const m = new ClockMatcher(['n1', 'n2']);
+    for (let i = 1; i <= 20; i++) {
+      // n1's adverts reach n2 0.2 ms later, n2's reach n1 0.2 ms later; n2's clock is 300 ms ahead.
+      m.add(0, advert('10.0.0.1', T0 + i, i));
+      if (i % 5 !== 0) m.add(1, advert('10.0.0.1', T0 + i + 0.3002, i));
+      m.add(1, advert('10.0.0.2', T0 + i + 0.5 + 0.3, 1000 + i));
+      if (i <= 8) m.add(0, advert('10.0.0.2', T0 + i + 0.5 + 0.0002, 1000 + i));
+    }
+    const { offsetsS, estimates } = m.estimate();
+    expect(estimates).toEqual([{ vantage: 'n2', against: 'n1', offsetMs: 300.2, matches: 24, corrected: true }]);
+    expect(offsetsS[0]).toBe(0);
+    expect(offsetsS[1]).toBeCloseTo(0.3002, 6);
+  });
+
+  it('an advert seen twice in one capture with the same content and identification is not matched; none without an identification', () => {
+    expect(advertKey(advert('10.0.0.1', T0, 0))).toBeNull();
+    const m = new ClockMatcher(['n1', 'n2']);
+    m.add(0, advert('10.0.0.1', T0, 7));
+    m.add(0, advert('10.0.0.1', T0 + 1, 7));
+    m.add(1, advert('10.0.0.1', T0 + 5, 7));
+    m.add(0, advert('10.0.0.1', T0 + 2, 0));
+    m.add(1, advert('10.0.0.1', T0 + 2, 0));
+    expect(m.estimate().estimates[0]).toEqual({ vantage: 'n2', against: 'n1', offsetMs: null, matches: 0, corrected: false });
+  });
+
+  it('a vantage sharing no advert with the first is tied to it through one that shares with both; below 1 ms nothing is corrected', () => {
+    const m = new ClockMatcher(['n1', 'n2', 'n3']);
+    for (let i = 1; i <= 5; i++) {
+      m.add(0, advert('10.0.0.1', T0 + i, i));
+      m.add(1, advert('10.0.0.1', T0 + i + 0.0004, i));
+      m.add(1, advert('10.0.0.3', T0 + i + 0.5, 100 + i));
+      m.add(2, advert('10.0.0.3', T0 + i + 0.5 - 2, 100 + i));
+    }
+    const { offsetsS, estimates } = m.estimate();
+    expect(estimates.map((e) => [e.vantage, e.offsetMs, e.via, e.corrected])).toEqual([['n2', 0.4, undefined, false], ['n3', -1999.6, 'n2', true]]);
+    expect(offsetsS[1]).toBe(0);
+    expect(offsetsS[2]).toBeCloseTo(-1.9996, 6);
+  });
+});
