@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
 import { PcapWriter } from '../../src/capture/writer.js';
 import { runCli, tempDir, vrrpPcap } from '../support/cli.js';
+import { vrrpFrame } from '../support/encode.js';
 
 const LAB = new URL('../../pcaps/lab/', import.meta.url).pathname;
 
@@ -80,6 +81,46 @@ describe('clock offset between captures', () => {
       expect(diagnosis.vrids[0].causes.map((c: any) => c.id)).toEqual(plain.records.find((r) => r.type === 'diagnosis')!.vrids[0].causes.map((c: any) => c.id));
     });
   }
+
+  it('a failover seen from both nodes, one clock 300 ms ahead and adverts lost on one wire: the same master change, gap and intervals', () => {
+    // n1 (150) master, resigns at 10 s; n2 (100) takes over 0.6 s later. Each node's capture sees
+    // its own adverts at once and its peer's 0.2 ms later; n2's wire lost two of n1's adverts.
+    const dir = tempDir();
+    const n1Frames: { ts: number; data: Uint8Array }[] = [];
+    const n2Frames: { ts: number; data: Uint8Array }[] = [];
+    const send = (src: string, ts: number, id: number, priority: number, toN1: boolean, toN2: boolean) => {
+      const f = vrrpFrame({ vrrp: { version: 2, vrid: 51, priority, addrs: ['10.77.0.100'] }, ip: { family: 'ipv4', src, v4: { id } }, frame: { ts } });
+      const own = src === '10.77.0.11';
+      if (toN1) n1Frames.push({ ts: ts + (own ? 0 : 0.0002), data: f.data });
+      if (toN2) n2Frames.push({ ts: ts + (own ? 0.0002 : 0), data: f.data });
+    };
+    const T = 1_796_000_000;
+    for (let i = 0; i <= 10; i++) send('10.77.0.11', T + i, 100 + i, i === 10 ? 0 : 150, true, i !== 4 && i !== 5);
+    for (let i = 0; i < 10; i++) send('10.77.0.12', T + 10.6 + i, 500 + i, 100, true, true);
+    const write = (name: string, frames: { ts: number; data: Uint8Array }[], byS: number) => {
+      const file = join(dir, name);
+      const w = new PcapWriter(file, { linkType: 1 });
+      for (const f of frames.sort((a, b) => a.ts - b.ts)) w.write({ ts: f.ts + byS, data: f.data });
+      w.close();
+      return file;
+    };
+    const n1 = write('n1.pcap', n1Frames, 0);
+    const plain = readJson(n1, write('n2.pcap', n2Frames, 0));
+    const skewed = readJson(n1, write('n2-skewed.pcap', n2Frames, 0.3));
+    expect(skewed.summary.clocks[0]).toMatchObject({ matches: 19, corrected: true });
+    // The one-way delay of 0.2 ms each way: the median lands on one side of it.
+    expect(Math.abs(skewed.summary.clocks[0].offsetMs - 300)).toBeLessThanOrEqual(0.2);
+    expectSameReading(comparable(skewed.records), comparable(plain.records), 1);
+    const change = skewed.records.find((r) => r.type === 'alert' && r.kind === 'master-change')!;
+    expect([change.from, change.to, change.reason]).toEqual(['10.77.0.11', '10.77.0.12', 'resigned']);
+    // 600 ms as sent, plus at most the delay between the nodes and the error of the estimate.
+    expect(change.gapMs).toBeGreaterThanOrEqual(600);
+    expect(change.gapMs).toBeLessThanOrEqual(600.4);
+    expect(skewed.records.filter((r) => r.type === 'alert').map((a) => a.kind)).toEqual(['master-resigned', 'master-change']);
+    // n1's intervals on its home clock (n1's capture, which lost none): ten of 1 s.
+    const r11 = skewed.summary.vrids[0].routers.find((r: any) => r.src === '10.77.0.11');
+    expect([r11.observed.count, r11.observed.minMs, r11.observed.maxMs]).toEqual([10, 1000, 1000]);
+  });
 
   it('the summary names the offset and the clock the times are shown on', async () => {
     const n1 = `${LAB}split-brain-per-node.n1.pcap`;
