@@ -2,7 +2,7 @@
 // points, the median of the time differences, and what it refuses to match.
 
 import { describe, expect, it } from 'vitest';
-import { advertKey, ClockMatcher } from '../../src/analyze/clocks.js';
+import { advertKey, ClockMatcher, describeClock } from '../../src/analyze/clocks.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import type { Decoded } from '../../src/decode/types.js';
 import { vrrpFrame } from '../support/encode.js';
@@ -26,12 +26,12 @@ describe('ClockMatcher', () => {
       if (i <= 8) m.add(0, advert('10.0.0.2', T0 + i + 0.5 + 0.0002, 1000 + i));
     }
     const { offsetsS, estimates } = m.estimate();
-    expect(estimates).toEqual([{ vantage: 'n2', against: 'n1', offsetMs: 300.2, matches: 24, corrected: true }]);
+    expect(estimates).toEqual([{ vantage: 'n2', against: 'n1', offsetMs: 300.2, matches: 24, matchedBy: 'identification', corrected: true }]);
     expect(offsetsS[0]).toBe(0);
     expect(offsetsS[1]).toBeCloseTo(0.3002, 6);
   });
 
-  it('an advert seen twice in one capture with the same content and identification is not matched; none without an identification', () => {
+  it('an advert seen twice in one capture with the same content and identification is not matched one to one, nor to the nearest when its content is seen too seldom to know its interval', () => {
     expect(advertKey(advert('10.0.0.1', T0, 0))).toBeNull();
     const m = new ClockMatcher(['n1', 'n2']);
     m.add(0, advert('10.0.0.1', T0, 7));
@@ -39,7 +39,24 @@ describe('ClockMatcher', () => {
     m.add(1, advert('10.0.0.1', T0 + 5, 7));
     m.add(0, advert('10.0.0.1', T0 + 2, 0));
     m.add(1, advert('10.0.0.1', T0 + 2, 0));
-    expect(m.estimate().estimates[0]).toEqual({ vantage: 'n2', against: 'n1', offsetMs: null, matches: 0, corrected: false });
+    expect(m.estimate().estimates[0]).toEqual({ vantage: 'n2', against: 'n1', offsetMs: null, matches: 0, matchedBy: null, corrected: false });
+  });
+
+  it('adverts without an identification (IPv6, or id 0): each matched to the nearest of the same content within half its interval, and said so', () => {
+    const m = new ClockMatcher(['n1', 'n2']);
+    for (let i = 1; i <= 10; i++) {
+      m.add(0, advert('10.0.0.1', T0 + i, 0));
+      if (i !== 3) m.add(1, advert('10.0.0.1', T0 + i + 0.3, 0));
+    }
+    // A priority change: other content, matched the same way.
+    for (let i = 11; i <= 14; i++) {
+      m.add(0, advert('10.0.0.1', T0 + i, 0, 90));
+      m.add(1, advert('10.0.0.1', T0 + i + 0.3, 0, 90));
+    }
+    const [e] = m.estimate().estimates;
+    expect(e).toEqual({ vantage: 'n2', against: 'n1', offsetMs: 300, matches: 13, matchedBy: 'nearest', corrected: true });
+    expect(describeClock(e)).toBe('300ms ahead of n1 (median of 13 adverts seen at both, each matched to the nearest of the same content: they carry no ' +
+      'IPv4 identification, so this holds if the clocks differ by less than half the advert interval): its times are shown on n1\'s clock');
   });
 
   it('a vantage sharing no advert with the first is tied to it through one that shares with both; below 1 ms nothing is corrected', () => {

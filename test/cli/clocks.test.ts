@@ -82,21 +82,25 @@ describe('clock offset between captures', () => {
     });
   }
 
-  it('a failover seen from both nodes, one clock 300 ms ahead and adverts lost on one wire: the same master change, gap and intervals', () => {
+  for (const family of ['ipv4', 'ipv6'] as const) it(`${family}: a failover seen from both nodes, one clock 300 ms ahead and adverts lost on one wire: the same master change, gap and intervals`, () => {
     // n1 (150) master, resigns at 10 s; n2 (100) takes over 0.6 s later. Each node's capture sees
     // its own adverts at once and its peer's 0.2 ms later; n2's wire lost two of n1's adverts.
+    // IPv6 adverts carry no identification: they are matched to the nearest of the same content.
+    const [a1, a2, vip] = family === 'ipv4' ? ['10.77.0.11', '10.77.0.12', '10.77.0.100'] : ['fe80::11', 'fe80::12', 'fe80::100'];
     const dir = tempDir();
     const n1Frames: { ts: number; data: Uint8Array }[] = [];
     const n2Frames: { ts: number; data: Uint8Array }[] = [];
     const send = (src: string, ts: number, id: number, priority: number, toN1: boolean, toN2: boolean) => {
-      const f = vrrpFrame({ vrrp: { version: 2, vrid: 51, priority, addrs: ['10.77.0.100'] }, ip: { family: 'ipv4', src, v4: { id } }, frame: { ts } });
-      const own = src === '10.77.0.11';
+      const f = family === 'ipv4'
+        ? vrrpFrame({ vrrp: { version: 2, vrid: 51, priority, addrs: [vip] }, ip: { family, src, v4: { id } }, frame: { ts } })
+        : vrrpFrame({ vrrp: { version: 3, vrid: 51, priority, addrs: [vip] }, ip: { family, src }, frame: { ts } });
+      const own = src === a1;
       if (toN1) n1Frames.push({ ts: ts + (own ? 0 : 0.0002), data: f.data });
       if (toN2) n2Frames.push({ ts: ts + (own ? 0.0002 : 0), data: f.data });
     };
     const T = 1_796_000_000;
-    for (let i = 0; i <= 10; i++) send('10.77.0.11', T + i, 100 + i, i === 10 ? 0 : 150, true, i !== 4 && i !== 5);
-    for (let i = 0; i < 10; i++) send('10.77.0.12', T + 10.6 + i, 500 + i, 100, true, true);
+    for (let i = 0; i <= 10; i++) send(a1, T + i, 100 + i, i === 10 ? 0 : 150, true, i !== 4 && i !== 5);
+    for (let i = 0; i < 10; i++) send(a2, T + 10.6 + i, 500 + i, 100, true, true);
     const write = (name: string, frames: { ts: number; data: Uint8Array }[], byS: number) => {
       const file = join(dir, name);
       const w = new PcapWriter(file, { linkType: 1 });
@@ -107,18 +111,19 @@ describe('clock offset between captures', () => {
     const n1 = write('n1.pcap', n1Frames, 0);
     const plain = readJson(n1, write('n2.pcap', n2Frames, 0));
     const skewed = readJson(n1, write('n2-skewed.pcap', n2Frames, 0.3));
-    expect(skewed.summary.clocks[0]).toMatchObject({ matches: 19, corrected: true });
+    // By identification, every advert seen at both; to the nearest, those whose content repeats (not the resignation).
+    expect(skewed.summary.clocks[0]).toMatchObject({ matches: family === 'ipv4' ? 19 : 18, matchedBy: family === 'ipv4' ? 'identification' : 'nearest', corrected: true });
     // The one-way delay of 0.2 ms each way: the median lands on one side of it.
     expect(Math.abs(skewed.summary.clocks[0].offsetMs - 300)).toBeLessThanOrEqual(0.2);
     expectSameReading(comparable(skewed.records), comparable(plain.records), 1);
     const change = skewed.records.find((r) => r.type === 'alert' && r.kind === 'master-change')!;
-    expect([change.from, change.to, change.reason]).toEqual(['10.77.0.11', '10.77.0.12', 'resigned']);
+    expect([change.from, change.to, change.reason]).toEqual([a1, a2, 'resigned']);
     // 600 ms as sent, plus at most the delay between the nodes and the error of the estimate.
     expect(change.gapMs).toBeGreaterThanOrEqual(600);
     expect(change.gapMs).toBeLessThanOrEqual(600.4);
     expect(skewed.records.filter((r) => r.type === 'alert').map((a) => a.kind)).toEqual(['master-resigned', 'master-change']);
     // n1's intervals on its home clock (n1's capture, which lost none): ten of 1 s.
-    const r11 = skewed.summary.vrids[0].routers.find((r: any) => r.src === '10.77.0.11');
+    const r11 = skewed.summary.vrids[0].routers.find((r: any) => r.src === a1);
     expect([r11.observed.count, r11.observed.minMs, r11.observed.maxMs]).toEqual([10, 1000, 1000]);
   });
 
@@ -144,7 +149,7 @@ describe('clock offset between captures', () => {
     const other = vrrpPcap(join(tempDir(), 'other.pcap'), Array.from({ length: 20 }, () => ({ src: '10.99.0.1', spec: { version: 2, vrid: 7, priority: 100, addrs: ['10.99.0.100'] } })), 1796392240);
     const { code, summary, records } = readJson(n1, other);
     expect(code).toBe(0);
-    expect(summary.clocks).toEqual([{ vantage: 'n2', against: 'n1', offsetMs: null, matches: 0, corrected: false }]);
+    expect(summary.clocks).toEqual([{ vantage: 'n2', against: 'n1', offsetMs: null, matches: 0, matchedBy: null, corrected: false }]);
     expect(summary.vrids.map((v: any) => v.vrid)).toEqual([7, 51]);
     const r7 = summary.vrids[0].routers[0];
     // Its intervals, on its own clock.
