@@ -16,6 +16,9 @@
 import type { Decoded } from '../decode/types.js';
 import { fmtMs } from '../duration.js';
 
+/** Sightings of one advert closer than this are copies of it (as adverts.ts judges them). */
+const COPIES_WITHIN_S = 0.005;
+
 /** Adverts kept per vantage for matching (about 100 bytes each). */
 const MAX_ADVERTS = 200_000;
 
@@ -158,9 +161,10 @@ function nearestDifferences(a: Map<string, number[]>, b: Map<string, number[]>):
     if (ta === undefined || ta.length < 3) continue;
     const sorted = ta.slice().sort((x, y) => x - y);
     const gaps: number[] = [];
-    for (let i = 1; i < sorted.length; i++) gaps.push(sorted[i] - sorted[i - 1]);
+    // Copies of one advert (in and out, two VLANs) are no interval.
+    for (let i = 1; i < sorted.length; i++) if (sorted[i] - sorted[i - 1] > COPIES_WITHIN_S) gaps.push(sorted[i] - sorted[i - 1]);
+    if (gaps.length === 0) continue;
     const reach = median(gaps) / 2;
-    if (!(reach > 0)) continue;
     for (const t of tb) {
       const d = t - nearest(sorted, t);
       if (Math.abs(d) < reach) out.push(d);
