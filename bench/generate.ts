@@ -1,9 +1,12 @@
 // Deterministic benchmark capture: a busy VRRP segment, written as classic pcap.
 //
-//   npx tsx bench/generate.ts [--frames N] [--out FILE] [--mixed]
+//   npx tsx bench/generate.ts [--frames N] [--out FILE] [--mixed | --any]
 //
 // --mixed writes the mixed capture instead (see generateMixed below): the same VRRP segment
 // inside a busy one's TCP and UDP, 1.2% VRRP.
+// --any writes the dense segment as `tcpdump -i any` sees it on a bridge host (see generateAny):
+// Linux cooked v2 frames, every frame three times (in on the sender's port, out on the other
+// port, in on the bridge).
 //
 // 250 virtual routers on one Ethernet segment (VRID 1-250), a quarter each of VRRPv2 without
 // authentication, VRRPv2 with a PASS password, VRRPv3 over IPv4 and VRRPv3 over IPv6. Each has a
@@ -312,9 +315,9 @@ export function generate(path: string, frames: number): { frames: number; second
  * events, second by second; returns the count and the capture's duration in seconds. A frame is
  * written before the next is asked for, so `framesOf` may hand out one buffer restamped.
  */
-function writeSeconds(path: string, frames: number, framesOf: (events: Event[], second: number) => Iterable<Event>): { frames: number; seconds: number } {
+function writeSeconds(path: string, frames: number, framesOf: (events: Event[], second: number) => Iterable<Event>, linkType = LINKTYPE_ETHERNET): { frames: number; seconds: number } {
   mkdirSync(dirname(path), { recursive: true });
-  const writer = new PcapWriter(path, { linkType: 1, snapLen: 65535 });
+  const writer = new PcapWriter(path, { linkType, snapLen: 65535 });
   const scenario = new Scenario();
   let written = 0;
   let second = START_TS;
@@ -474,6 +477,54 @@ export function generateMixed(path: string, frames: number): { frames: number; s
   });
 }
 
+// ---- the -i any capture: one segment seen through a bridge host's every interface ---------------
+//
+// `tcpdump -i any` (and `vrrpscope live -i any`) on a host whose bridge (ifindex 2) joins two ports
+// (3 and 4) sees each frame three times within microseconds, as pcaps/lab/any-bridge-host.pcap
+// shows: coming in on the port of its sender (multicast or broadcast), going out of the other port
+// (outgoing), and coming in on the bridge. Half the senders sit on each port (by source MAC). The
+// link layer is LINUX_SLL2 (what libpcap gives for `any`): interface index and packet type per frame.
+
+const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_LINUX_SLL2 = 276;
+const SLL2_BYTES = 20;
+const BRIDGE_IFINDEX = 2;
+/** SLL2 packet types (Linux PACKET_*): broadcast, multicast, outgoing. */
+const PACKET_BROADCAST = 1;
+const PACKET_MULTICAST = 2;
+const PACKET_OUTGOING = 4;
+/** The copies' delays after the first sighting, in seconds (as measured on the lab's bridge host). */
+const OUT_DELAY_S = 0.000025;
+const BRIDGE_DELAY_S = 0.00003;
+
+/** An Ethernet frame as one SLL2 frame seen on `ifindex` with `packetType`. */
+function sll2(eth: Uint8Array, ifindex: number, packetType: number): Uint8Array {
+  const out = new Uint8Array(SLL2_BYTES + eth.length - 14);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, (eth[12] << 8) | eth[13]); // protocol: the EtherType
+  v.setUint32(4, ifindex);
+  v.setUint16(8, 1); // ARPHRD_ETHER
+  out[10] = packetType;
+  out[11] = 6;
+  out.set(eth.subarray(6, 12), 12); // the sender's MAC
+  out.set(eth.subarray(14), SLL2_BYTES);
+  return out;
+}
+
+/** Writes the first `frames` frames of the dense capture as `-i any` on a bridge host sees it. */
+export function generateAny(path: string, frames: number): { frames: number; seconds: number } {
+  return writeSeconds(path, frames, function* (events) {
+    for (const e of events) {
+      const eth = e.data;
+      const port = 3 + (eth[11] & 1);
+      const inType = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] & eth[5]) === 0xff ? PACKET_BROADCAST : PACKET_MULTICAST;
+      yield { ts: e.ts, data: sll2(eth, port, inType) };
+      yield { ts: e.ts + OUT_DELAY_S, data: sll2(eth, port === 3 ? 4 : 3, PACKET_OUTGOING) };
+      yield { ts: e.ts + BRIDGE_DELAY_S, data: sll2(eth, BRIDGE_IFINDEX, inType) };
+    }
+  }, LINKTYPE_LINUX_SLL2);
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const opt = (name: string): string | undefined => {
@@ -482,10 +533,10 @@ function main(): void {
   };
   const frames = Number(opt('--frames') ?? 2_000_000);
   if (!Number.isInteger(frames) || frames <= 0) throw new Error('--frames must be a positive whole number');
-  const mixed = args.includes('--mixed');
-  const out = opt('--out') ?? `bench/out/${mixed ? 'mixed' : 'vrrp'}-${label(frames)}.pcap`;
+  const kind = args.includes('--mixed') ? 'mixed' : args.includes('--any') ? 'any' : 'vrrp';
+  const out = opt('--out') ?? `bench/out/${kind}-${label(frames)}.pcap`;
   const t0 = performance.now();
-  const r = (mixed ? generateMixed : generate)(out, frames);
+  const r = (kind === 'mixed' ? generateMixed : kind === 'any' ? generateAny : generate)(out, frames);
   const s = ((performance.now() - t0) / 1000).toFixed(1);
   process.stdout.write(`${out}: ${r.frames} frames, ${(r.seconds / 3600).toFixed(2)} h of capture, written in ${s} s\n`);
 }

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { generate, generateMixed, label } from './generate.js';
+import { generate, generateAny, generateMixed, label } from './generate.js';
 
 const OUT = 'bench/out';
 const SMALL = 200_000;
@@ -73,12 +73,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The dense capture (or with `mixed`, the mixed one) of `frames` frames, generated on demand. */
-function capture(frames: number, mixed = false): string {
-  const path = `${OUT}/${mixed ? 'mixed' : 'vrrp'}-${label(frames)}.pcap`;
+/** The dense capture (or the mixed one, or the dense one as `-i any` sees it) of `frames` frames, generated on demand. */
+function capture(frames: number, kind: 'vrrp' | 'mixed' | 'any' = 'vrrp'): string {
+  const path = `${OUT}/${kind}-${label(frames)}.pcap`;
   if (!existsSync(path)) {
     process.stderr.write(`generating ${path} ...\n`);
-    (mixed ? generateMixed : generate)(path, frames);
+    (kind === 'mixed' ? generateMixed : kind === 'any' ? generateAny : generate)(path, frames);
   }
   return path;
 }
@@ -203,12 +203,20 @@ export function commands(dist: string, withMemory: boolean, compare: Compare[] =
     { name: 'vrrpscope --json (200k)', argv: [...cli, small, '--json'], frames: SMALL, note: 'same file as tshark -T ek' },
   ];
   // The capture users have: a busy segment with 1.2% VRRP (bench/generate.ts --mixed).
-  const mixed = capture(MAIN, true);
+  const mixed = capture(MAIN, 'mixed');
   list.push(
     { name: 'mixed: libpcap floor', argv: ['tcpdump', '-r', mixed, '-w', DEVNULL, 'ip proto 112 or ip6 proto 112 or arp'], frames: MAIN, note: 'read + BPF filter + write' },
     { name: 'mixed: tcpdump -nn (TZ set)', argv: ['tcpdump', '-nn', '-r', mixed, 'ip proto 112 or ip6 proto 112 or arp'], frames: MAIN, env: { TZ: ':/etc/localtime' }, note: 'filtered to VRRP and ARP' },
     { name: 'mixed: vrrpscope -q', argv: [...cli, mixed, '-q'], frames: MAIN },
     { name: 'mixed: vrrpscope text', argv: [...cli, mixed], frames: MAIN },
+  );
+  // The dense segment through a bridge host's `-i any` (bench/generate.ts --any): every frame three times.
+  const any = capture(MAIN, 'any');
+  list.push(
+    { name: 'any: libpcap floor', argv: ['tcpdump', '-r', any, '-w', DEVNULL, 'ip proto 112 or ip6 proto 112 or arp'], frames: MAIN, note: 'read + BPF filter + write' },
+    { name: 'any: tcpdump -nn (TZ set)', argv: ['tcpdump', '-nn', '-r', any], frames: MAIN, env: { TZ: ':/etc/localtime' } },
+    { name: 'any: vrrpscope -q', argv: [...cli, any, '-q'], frames: MAIN, note: 'copies counted once' },
+    { name: 'any: vrrpscope text', argv: [...cli, any], frames: MAIN },
   );
   // Compressed copies of the dense capture, made by the real tools.
   const gz = compressed(f, 'gzip');
@@ -324,6 +332,8 @@ function roundFourVerdicts(by: (n: string) => Result | undefined, yes: (ok: bool
   ratio('mixed: vrrpscope -q', 'mixed: libpcap floor', 1.1, 'mixed: read -q / libpcap floor');
   ratio('mixed: vrrpscope text', 'mixed: libpcap floor', 1.1, 'mixed: read / libpcap floor');
   ratio('vrrpscope -q', 'libpcap floor', 2, 'dense: read -q / libpcap floor');
+  ratio('any: vrrpscope -q', 'any: libpcap floor', 2, '-i any: read -q / libpcap floor');
+  ratio('any: vrrpscope text', 'any: tcpdump -nn (TZ set)', 0.4, '-i any: read / tcpdump -nn (TZ set)');
   ratio('vrrpscope text', 'tcpdump -nn (TZ set)', 0.4, 'dense: read / tcpdump -nn (TZ set)');
   ratio('vrrpscope -v', 'tcpdump -nn -v (TZ set)', 0.5, 'dense: read -v / tcpdump -nn -v (TZ set)');
   ratio('vrrpscope --json (200k)', 'tshark -T ek -Y vrrp', 20, 'dense 200k: read --json faster than tshark -T ek -Y vrrp', true);

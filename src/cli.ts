@@ -59,6 +59,11 @@ function vridOptions(pick: VridPick | undefined): Pick<RunOptions, 'vrid' | 'vri
   return { vrid: pick.vrids, ...(pick.segments.size === 0 ? {} : { vridSegments: pick.segments }) };
 }
 
+/** An option given again adds to the list (`-i eth0 -i eth1`). */
+function repeatable(value: string, list: string[]): string[] {
+  return [...list, value];
+}
+
 function parsePositive(s: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
@@ -227,8 +232,8 @@ export function buildProgram(): Command {
 
   common(program.command('live').argument('[filter...]', 'extra BPF filter words, ANDed with the default (VRRP, ARP, ICMP, IGMP/MLD)'))
     .description('capture on an interface through libpcap (needs root or cap_net_raw,cap_net_admin)')
-    .requiredOption('-i, --interface <iface>', 'interface to capture on (see `vrrpscope interfaces`)')
-    .option('-w, --write <file>', 'also save every captured frame to this pcap file')
+    .option('-i, --interface <iface>', 'interface to capture on (see `vrrpscope interfaces`); repeat for several, analysed together by segment', repeatable, [] as string[])
+    .option('-w, --write <file>', 'also save every captured frame to this pcap file (pcapng, one interface each, with several -i)')
     .option('--duration <seconds>', 'stop after this many seconds', parsePositive)
     .option('--no-promisc', 'do not put the interface into promiscuous mode')
     .option('--no-tui', 'plain lines (or --json) even on a terminal')
@@ -249,7 +254,7 @@ export function buildProgram(): Command {
       const { runLive, wantTui } = await liveModule();
       const code = await runLive({
         ...o,
-        iface: opts.interface as string,
+        ifaces: opts.interface as string[],
         filterWords: words.join(' '),
         promisc: opts.promisc !== false,
         write: opts.write as string | undefined,
@@ -299,7 +304,7 @@ export function buildProgram(): Command {
   program
     .command('monitor')
     .description('headless probe: capture on one or more interfaces, serve Prometheus metrics, log one line per event')
-    .option('-i, --interface <iface>', 'interface to capture on; repeat for several (one segment each)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-i, --interface <iface>', 'interface to capture on; repeat for several (one segment each)', repeatable, [] as string[])
     .option('--listen <[host]:port>', 'where to serve /metrics (no host: 127.0.0.1)', '127.0.0.1:9712')
     .option('--filter <words>', 'extra BPF filter words, ANDed with the default')
     .option('--no-promisc', 'do not put the interfaces into promiscuous mode')

@@ -1,12 +1,14 @@
 // Wiring for `vrrpscope live`: libpcap frames -> optional -w file -> the same Pipeline as `read`,
 // plus the 100 ms ticks that let timed alerts fire when nothing arrives, privilege drop, and a
-// clean stop on -c, --duration, signals or a vanished interface. No protocol logic lives here.
+// clean stop on -c, --duration, signals or a vanished interface. Several -i feed one Pipeline,
+// each frame naming its interface (Frame.iface), as the interfaces of a pcapng do for `read`: the
+// analyzer then keys virtual routers by segment. No protocol logic lives here.
 import * as fs from 'node:fs';
 import { interfaceAddresses, listInterfaces } from './capture/interfaces.js';
-import { LiveCaptureError, openLive, type LiveCapture } from './capture/live.js';
+import { LiveCaptureError, openLive, type LiveCapture, type LiveStats } from './capture/live.js';
 import { dropPrivileges } from './capture/privileges.js';
 import type { Frame } from './frame.js';
-import { PcapWriter } from './capture/writer.js';
+import { PcapngWriter, PcapWriter } from './capture/writer.js';
 import { EXIT, Pipeline, type RunOptions } from './pipeline.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
@@ -15,7 +17,8 @@ import { AlertSinks } from './sinks.js';
 import { startLiveTui, terminalProblem } from './tui.js';
 
 export interface LiveRunOptions extends RunOptions {
-  iface: string;
+  /** Interfaces to capture on (-i, repeatable); with several, every frame names its own. */
+  ifaces: string[];
   /** Extra BPF words, ANDed with the default filter (tcpdump style). */
   filterWords: string;
   promisc: boolean;
@@ -40,48 +43,68 @@ export interface LiveRunOptions extends RunOptions {
 const TICK_MS = 100;
 
 export async function runLive(o: LiveRunOptions): Promise<number> {
-  const localAddrs = interfaceAddresses(o.iface);
+  const problem = interfacesProblem(o.ifaces);
+  if (problem) return failLine(Object.assign(new Error(problem), { code: 'EINVAL' }));
+  const several = o.ifaces.length > 1;
+  /** How the capture is named in messages, the report and the alert sinks: the interface, or all of them. */
+  const iface = o.ifaces.join(', ');
+  const localAddrs = o.ifaces.flatMap(interfaceAddresses);
   // With extra filter words, ARP / IGMP / ICMP may be filtered away: absence is then no evidence.
   const out = o.tui ? null : new Output(1);
-  const report = o.listen ? new LiveReport({ ...o, localAddrs }) : null;
+  const report = o.listen ? new LiveReport({ ...o, iface, localAddrs }) : null;
   let sinks: AlertSinks | null = null;
   const pipeline = new Pipeline({ ...o, defaultLiveFilter: o.filterWords.trim() === '', localAddrs }, out, (a) => {
     report?.alert(a);
     sinks?.alert(a);
   }, report?.packet);
-  let writer: PcapWriter | null = null;
-  let capture: LiveCapture;
+  let writer: PcapWriter | PcapngWriter | null = null;
+  const captures: LiveCapture[] = [];
+  const stats = () => sumStats(captures);
   if (report) {
     report.attach(pipeline);
     // Bound before the capture opens: what follows up to the privilege drop stays synchronous.
     try {
-      const url = await report.listen(o.listen!, () => capture?.stats() ?? {});
+      const url = await report.listen(o.listen!, stats);
       process.stderr.write(`vrrpscope: report at ${escapeControls(url)}\n`);
     } catch (err) {
       process.stderr.write(`vrrpscope: --listen ${escapeControls(o.listen!)}: ${escapeControls((err as Error).message)}\n`);
       return EXIT.ERROR;
     }
   }
-  const onFrame = (f: Frame): void => {
-    writer?.write(f);
+  // With several interfaces, records are numbered across all of them, in the order they arrive.
+  let records = 0;
+  const onFrameOf = (index: number) => (f: Frame): void => {
+    if (several) f.record = ++records;
+    if (writer instanceof PcapngWriter) writer.write(f, index);
+    else writer?.write(f);
     sinks?.frame(f);
     pipeline.frame(f);
     if (pipeline.done) stop('count');
   };
   try {
-    capture = openLive({ iface: o.iface, filter: o.filterWords, promisc: o.promisc, bufferSize: o.bufferBytes, onFrame });
+    o.ifaces.forEach((name, index) => {
+      captures.push(openLive({ iface: name, name: several ? name : '', filter: o.filterWords, promisc: o.promisc, bufferSize: o.bufferBytes, onFrame: onFrameOf(index) }));
+    });
   } catch (err) {
+    for (const c of captures) c.close();
     report?.close();
     return failLine(err);
   }
+  const capture = captures[0];
+  const interfaces = () => captures.map((c) => ({ name: c.iface, linkType: c.linkType }));
   try {
-    if (o.write) writer = new PcapWriter(o.write, { linkType: capture.linkType });
+    // One interface: the classic pcap it always was. Several: pcapng, one interface description
+    // each, so `read` of the file sees the same interfaces, hence the same segments.
+    if (o.write) {
+      writer = several ? new PcapngWriter(o.write, interfaces()) : new PcapWriter(o.write, { linkType: capture.linkType });
+    }
     if (o.alertmanager || o.evidence) {
       // The dashboard owns the terminal: delivery and evidence lines would tear it.
       const log = o.tui ? () => {} : (line: string) => process.stderr.write(`vrrpscope: ${escapeControls(line)}\n`);
       sinks = new AlertSinks({
         alertmanager: o.alertmanager, evidence: o.evidence, evidenceSeconds: o.evidenceSeconds, evidenceMaxBytes: o.evidenceMaxBytes,
-        segment: o.iface, linkType: capture.linkType, log,
+        segment: iface, linkType: capture.linkType, log,
+        interfaces: several ? interfaces() : undefined,
       });
     }
     // Nothing from the wire is read before this: frames arrive only from the event loop.
@@ -95,10 +118,11 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     if (!o.tui) {
       // Like tcpdump's "listening on" line: on stderr, so stdout stays lines or NDJSON.
       const who = drop?.dropped ? `, running as ${drop.user}` : o.user === null ? ', keeping root (--no-drop-privileges)' : '';
-      process.stderr.write(`vrrpscope: listening on ${escapeControls(o.iface)}, link type ${capture.linkType}${o.write ? `, writing ${escapeControls(o.write)}` : ''}${who}\n`);
+      const on = captures.map((c) => `${escapeControls(c.iface)}${several ? ` (link type ${c.linkType})` : ''}`).join(', ');
+      process.stderr.write(`vrrpscope: listening on ${on}${several ? '' : `, link type ${capture.linkType}`}${o.write ? `, writing ${escapeControls(o.write)}` : ''}${who}\n`);
     }
   } catch (err) {
-    capture.close();
+    for (const c of captures) c.close();
     report?.close();
     return failLine(err);
   }
@@ -107,7 +131,6 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   let finished = false;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (resolveDone = r));
-  const stats = () => capture.stats();
   const ticker = setInterval(() => {
     pipeline.analyzer.tick(Date.now() / 1000);
     // Output is buffered for speed; live readers (a pipe, jq, a log) get it within a tick.
@@ -124,7 +147,7 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
     stopping = true;
     clearInterval(ticker);
     if (timer) clearTimeout(timer);
-    capture.close();
+    for (const c of captures) c.close();
     writer?.close();
     report?.close();
     if (tui) tui.close();
@@ -153,16 +176,39 @@ export async function runLive(o: LiveRunOptions): Promise<number> {
   }
   if (o.tui) {
     tui = startLiveTui({
-      iface: o.iface, filter: o.filterWords, pipeline, stats, mono: o.mono, localAddrs,
+      iface, filter: o.filterWords, pipeline, stats, mono: o.mono, localAddrs,
       onQuit: () => stop('quit'),
     });
   }
-  void capture.ended.then((end) => {
+  // The first capture to end ends them all: the analysis of the others alone would miss adverts.
+  void Promise.race(captures.map((c) => c.ended)).then((end) => {
     if (end.reason === 'gone') endError = `${end.error.message}; capture stopped, ${o.write ? `${o.write} is complete` : 'summary follows'}`;
     else if (end.reason === 'failed') endError = `capture failed: ${(end.error as Error)?.message ?? String(end.error)}`;
     stop(end.reason);
   });
   return done;
+}
+
+/** Why these -i cannot be captured together, or null. */
+export function interfacesProblem(ifaces: readonly string[]): string | null {
+  if (ifaces.length === 0) return 'live needs an interface: -i INTERFACE (repeat for several)';
+  const twice = ifaces.find((name, i) => ifaces.indexOf(name) !== i);
+  if (twice !== undefined) return `-i ${twice} is given twice`;
+  // "any" already holds every interface: with another, each of its frames would be seen twice.
+  if (ifaces.length > 1 && ifaces.includes('any')) return '-i any captures on every interface already: give it alone';
+  return null;
+}
+
+/** libpcap's counters of all the captures, summed. */
+function sumStats(captures: readonly LiveCapture[]): LiveStats {
+  const sum: LiveStats = { received: 0, dropped: 0, ifDropped: 0 };
+  for (const c of captures) {
+    const s = c.stats();
+    sum.received += s.received;
+    sum.dropped += s.dropped;
+    sum.ifDropped += s.ifDropped;
+  }
+  return sum;
 }
 
 /** `live` on a terminal opens the dashboard unless --no-tui, --json or output is piped. */

@@ -19,7 +19,7 @@ import { AlertmanagerSink } from './render/alertmanager.js';
 import { explainMarkdown } from './render/explain.js';
 import { alertRecord, toJsonLine } from './render/json.js';
 import { alertLine } from './render/line.js';
-import { PrometheusMetrics, type CaptureHealth } from './render/metrics.js';
+import { PrometheusMetrics, segmentLabel, type CaptureHealth } from './render/metrics.js';
 import { LiveReport } from './report.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:9712';
@@ -74,8 +74,8 @@ export function parseListen(spec: string): Listen {
 }
 
 /**
- * The segment label of a capture. For now one interface is one L2 segment; the segment model of
- * issue 16 (VLAN tags, several interfaces on one segment) will derive it here.
+ * The segment label of a capture: its interface. Where the interface shows several segments (a
+ * trunk), each virtual router's label adds the analyzer's name of its segment (segmentLabel).
  */
 export function segmentOf(iface: string): string {
   return iface;
@@ -169,7 +169,7 @@ class Probe {
         this.report.alert(a);
       },
       (decoded) => {
-        metrics.packet(this.segment, decoded);
+        metrics.packet(this.segment, decoded, this.pipeline.analyzer.segmentName(decoded));
         this.report.packet(decoded);
       },
     );
@@ -305,11 +305,13 @@ export async function runMonitor(o: MonitorOptions): Promise<number> {
   const metrics = new PrometheusMetrics();
   const onAlert = (p: Probe, a: Alert): void => {
     metrics.alert(p.segment, a);
+    // The segment as the metrics label it: the interface, and the VLAN on a trunk.
+    const segment = segmentLabel(p.segment, a.segment);
     // A critical alert raised: the flight recorder writes what led to it and what follows.
-    const evidence = a.status === 'raised' && a.severity === 'critical' ? p.recorder?.trigger({ ts: a.ts, segment: p.segment, vrid: a.vrid, kind: a.kind }) ?? undefined : undefined;
+    const evidence = a.status === 'raised' && a.severity === 'critical' ? p.recorder?.trigger({ ts: a.ts, segment, vrid: a.vrid, kind: a.kind }) ?? undefined : undefined;
     log.line(`${p.segment}: ${alertLine(a, MONO)}${evidence ? ` [evidence ${evidence}]` : ''}`);
-    log.record(toJsonLine({ ...alertRecord(a), segment: p.segment, ...(evidence ? { evidence } : {}) }));
-    p.alertmanager?.alert(a, { segment: p.segment, evidence, explain: a.status === 'cleared' ? undefined : explainFor(p, a) });
+    log.record(toJsonLine({ ...alertRecord(a), segment, ...(evidence ? { evidence } : {}) }));
+    p.alertmanager?.alert(a, { segment, evidence, explain: a.status === 'cleared' ? undefined : explainFor(p, a) });
   };
   let probes: Probe[];
   try {
@@ -441,7 +443,7 @@ function newAlertmanager(url: string, log: (line: string) => void): Alertmanager
 function explainFor(p: Probe, a: Alert): string | undefined {
   if (a.vrid === null) return undefined;
   const snap = p.pipeline.analyzer.snapshot();
-  snap.vrids = snap.vrids.filter((v) => v.vrid === a.vrid && v.family === a.family);
+  snap.vrids = snap.vrids.filter((v) => v.vrid === a.vrid && v.family === a.family && v.segment === (a.segment ?? null));
   return snap.vrids.length ? explainMarkdown(diagnose(snap)) : undefined;
 }
 

@@ -4,7 +4,9 @@
 import type { Alert } from './analyze/alerts.js';
 import { FlightRecorder } from './capture/evidence.js';
 import type { Frame } from './frame.js';
+import type { PcapngInterface } from './capture/writer.js';
 import { AlertmanagerSink } from './render/alertmanager.js';
+import { segmentLabel } from './render/segment-label.js';
 
 export interface AlertSinkOptions {
   alertmanager?: string;
@@ -15,9 +17,17 @@ export interface AlertSinkOptions {
   evidenceSeconds?: number;
   /** Default 512 MB (as monitor's). */
   evidenceMaxBytes?: number;
-  /** The L2 segment of this capture (the interface today): label and file name part. */
+  /**
+   * The capture's name (its interface): label and file name part, followed by the alert's segment
+   * where the capture shows more than one (`eth0 vlan 10`), as `monitor`'s metrics label it.
+   */
   segment: string;
   linkType: number;
+  /**
+   * Several interfaces (live -i A -i B): their names and link types, for pcapng evidence. The
+   * analyzer's segment names then already name the interface, so they replace `segment`.
+   */
+  interfaces?: readonly PcapngInterface[];
   log: (line: string) => void;
 }
 
@@ -36,6 +46,7 @@ export class AlertSinks {
           seconds: o.evidenceSeconds ?? EVIDENCE_SECONDS,
           maxBytes: o.evidenceMaxBytes ?? EVIDENCE_MAX_BYTES,
           linkType: o.linkType,
+          interfaces: o.interfaces,
           log: o.log,
         })
       : null;
@@ -48,12 +59,13 @@ export class AlertSinks {
 
   /** The Pipeline's alert hook. Returns the evidence path when this alert started or extended a file. */
   alert(a: Alert): string | undefined {
+    const segment = this.o.interfaces ? a.segment ?? this.o.segment : segmentLabel(this.o.segment, a.segment);
     let evidence: string | undefined;
     if (this.recorder && a.status === 'raised' && a.severity === 'critical') {
-      evidence = this.recorder.trigger({ ts: a.ts, segment: this.o.segment, vrid: a.vrid, kind: a.kind }) ?? undefined;
+      evidence = this.recorder.trigger({ ts: a.ts, segment, vrid: a.vrid, kind: a.kind }) ?? undefined;
       if (evidence) this.o.log(`evidence ${evidence} for ${a.kind}${a.vrid === null ? '' : ` vrid ${a.vrid}`}`);
     }
-    this.alertmanager?.alert(a, { segment: this.o.segment, evidence });
+    this.alertmanager?.alert(a, { segment, evidence });
     return evidence;
   }
 

@@ -144,6 +144,15 @@ export class Analyzer {
     return segments.label(segments.find(segments.lastPlace));
   }
 
+  /**
+   * The name of the segment `decoded` was seen on, as alerts and snapshot() name it (`vlan 20`,
+   * `eth1`): null while the capture has shown one segment. For a renderer, after ingest(decoded).
+   */
+  segmentName(decoded: Decoded): string | null {
+    const segments = this.st.segments;
+    return segments.count > 1 ? segments.name(segments.of(decoded)) : null;
+  }
+
   /** VRIDs whose routers list this virtual address (to filter ARP/NA by VRID). */
   claimedBy(addr: string): number[] {
     return this.st.vipIndex.get(addr)?.map((vr) => vr.vrid) ?? [];

@@ -29,6 +29,8 @@ export interface SegmentMerge {
 
 /** More distinct places than this are folded into the last one (a flood of forged tags must not grow state). */
 const MAX_PLACES = 4096;
+/** VLAN ids are 12 bits: 0 stands for untagged, 1-4096 for VLAN 0-4095. */
+const VLAN_NUMBERS = 4097;
 
 export class Segments {
   private readonly ids = new Map<string, number>();
@@ -45,10 +47,15 @@ export class Segments {
   lastPlace = 0;
   /**
    * Captures of several vantage points read together (see clocks.ts): each vantage has a clock of
-   * its own, numbered from 0 in the order they are first seen; -1 while there is one clock.
+   * its own, numbered from 0 in the order they are first seen; -1 while there is one clock. The
+   * clock of the frame last given to of(): looked up when asked, so of() stores nothing more.
    */
-  lastClock = -1;
+  get lastClock(): number {
+    return this.clocks[this.lastPlace];
+  }
+
   private clockIds: Map<string, number> | null = null;
+  /** The clock of each place. */
   private readonly clocks: number[] = [-1];
 
   /** Frames are named by their vantage point (Frame.iface), each with its own clock. */
@@ -69,19 +76,28 @@ export class Segments {
       this.lastPlace = 0;
       return this.find(0);
     }
+    // A place seen before, found without building its key (a string per frame was most of the
+    // garbage of reading a `-i any` capture): by interface name, then a number of the interface
+    // index and the one VLAN tag. QinQ stacks take the keyed path below.
+    const vlanNumber = link.vlans.length === 0 ? 0 : link.vlans.length === 1 ? link.vlans[0] + 1 : -1;
+    const number = vlanNumber < 0 ? -1 : ((link.ifIndex ?? -1) + 1) * VLAN_NUMBERS + vlanNumber;
+    const byNumber = this.known.get(decoded.iface);
+    const known = number < 0 || byNumber === undefined ? undefined : byNumber.get(number);
+    if (known !== undefined) {
+      this.lastPlace = known;
+      return this.find(known);
+    }
     const iface = link.ifIndex === undefined ? decoded.iface : decoded.iface === '' ? `if${link.ifIndex}` : `${decoded.iface}/if${link.ifIndex}`;
     const vlans = link.vlans.length === 0 ? '' : link.vlans.length === 1 ? String(link.vlans[0]) : link.vlans.join('.');
     const key = iface + '|' + vlans;
     if (key === this.lastKey) {
       this.lastPlace = this.lastId;
-      this.lastClock = this.clocks[this.lastId];
       return this.find(this.lastId);
     }
     let id = this.ids.get(key);
     if (id === undefined) {
       if (this.places.length >= MAX_PLACES) {
         this.lastPlace = this.places.length - 1;
-        this.lastClock = this.clocks[this.lastPlace];
         return this.find(this.lastPlace);
       }
       id = this.places.length;
@@ -92,10 +108,13 @@ export class Segments {
       this.roots++;
       this.placesSeen++;
     }
+    if (number >= 0) {
+      if (byNumber === undefined) this.known.set(decoded.iface, new Map([[number, id]]));
+      else byNumber.set(number, id);
+    }
     this.lastKey = key;
     this.lastId = id;
     this.lastPlace = id;
-    this.lastClock = this.clocks[id];
     return this.find(id);
   }
 
@@ -109,6 +128,9 @@ export class Segments {
     }
     return clock;
   }
+
+  /** Places by interface name, then by ((interface index + 1) * VLAN_NUMBERS + VLAN id + 1); see of(). */
+  private readonly known = new Map<string, Map<number, number>>();
 
   find(id: number): number {
     let x = id;

@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from '../frame.js';
 import { MAX_SNAPLEN } from './types.js';
-import { FrameRing } from './frame-ring.js';
-import { PcapWriter, type WritableFrame } from './writer.js';
+import { FrameRing, type KeptFrame } from './frame-ring.js';
+import { PcapngWriter, PcapWriter, type PcapngInterface } from './writer.js';
 
 export interface FlightRecorderOptions {
   /** Directory for evidence files (created if missing). */
@@ -22,6 +22,12 @@ export interface FlightRecorderOptions {
   maxBytes: number;
   /** LINKTYPE_ of the frames (one per recorder: a pcap has one link type). */
   linkType: number;
+  /**
+   * Several interfaces (live -i A -i B): frames are kept with their interface (Frame.iface, by
+   * name) and evidence is pcapng, one interface description each, so it reads back with the same
+   * segments. `linkType` is then unused: each interface has its own.
+   */
+  interfaces?: readonly PcapngInterface[];
   /** Longest frame kept; default MAX_SNAPLEN. */
   snaplen?: number;
   log?: (line: string) => void;
@@ -48,6 +54,11 @@ export interface FlightRecorderStats {
 const PREFIX = 'vrrpscope-evidence-';
 const PCAP_FILE_HEADER_BYTES = 24;
 const PCAP_RECORD_HEADER_BYTES = 16;
+/** pcapng: section header, then per interface a description with its name (at most 64 bytes kept). */
+const PCAPNG_SECTION_BYTES = 28;
+const PCAPNG_INTERFACE_BYTES = 20 + 8 + 64;
+/** An enhanced packet block around the data, which it pads to 4 bytes. */
+const PCAPNG_RECORD_HEADER_BYTES = 32 + 3;
 /** A file being written is flushed at least this often (packet time), so it can be read while open. */
 const FLUSH_EVERY_S = 1;
 /** 120 s of 255 VRIDs x 2 families is 5 MB, of 20 VRIDs every 10 ms 39 MB (BENCHMARKS.md). */
@@ -65,9 +76,9 @@ export function fileNamePart(s: string, max = 40): string {
   return (safe || '_').slice(0, max);
 }
 
-export function evidenceFileName(info: TriggerInfo): string {
+export function evidenceFileName(info: TriggerInfo, extension = '.pcap'): string {
   const vrid = info.vrid === null ? 'novrid' : `vrid${info.vrid}`;
-  return `${PREFIX}${fileTime(info.ts)}-${fileNamePart(info.segment)}-${vrid}-${fileNamePart(info.kind)}.pcap`;
+  return `${PREFIX}${fileTime(info.ts)}-${fileNamePart(info.segment)}-${vrid}-${fileNamePart(info.kind)}${extension}`;
 }
 
 export class FlightRecorder {
@@ -80,13 +91,19 @@ export class FlightRecorder {
    */
   private readonly ringMaxBytes: number;
   private readonly linkType: number;
+  /** Several interfaces: each one's index in the pcapng by name, and its link type. */
+  private readonly interfaces: readonly PcapngInterface[] | null;
+  private readonly ifaceIndex = new Map<string, number>();
+  /** Bytes of a file's header, and the most a record adds besides its data. */
+  private readonly headerBytes: number;
+  private readonly recordHeaderBytes: number;
   private readonly snaplen: number;
   private readonly log: (line: string) => void;
   private readonly ring = new FrameRing();
   /** Evidence files on disk, oldest first, with their sizes. */
   private readonly files: { path: string; bytes: number }[] = [];
   private errors = 0;
-  private active: { writer: PcapWriter; path: string; until: number; bytes: number; flushedAt: number } | null = null;
+  private active: { writer: PcapWriter | PcapngWriter; path: string; until: number; bytes: number; flushedAt: number } | null = null;
   /** Bytes of the evidence files other than the one being written (so a write needs no sum over files). */
   private otherBytes = 0;
   private closed = false;
@@ -99,6 +116,10 @@ export class FlightRecorder {
     this.maxBytes = opts.maxBytes;
     this.ringMaxBytes = Math.min(Math.floor(opts.maxBytes / 2), RING_MAX_BYTES);
     this.linkType = opts.linkType;
+    this.interfaces = opts.interfaces ?? null;
+    this.interfaces?.forEach((iface, i) => this.ifaceIndex.set(iface.name, i));
+    this.headerBytes = this.interfaces ? PCAPNG_SECTION_BYTES + this.interfaces.length * PCAPNG_INTERFACE_BYTES : PCAP_FILE_HEADER_BYTES;
+    this.recordHeaderBytes = this.interfaces ? PCAPNG_RECORD_HEADER_BYTES : PCAP_RECORD_HEADER_BYTES;
     this.snaplen = opts.snaplen ?? MAX_SNAPLEN;
     this.log = opts.log ?? (() => {});
     this.scan();
@@ -106,16 +127,22 @@ export class FlightRecorder {
 
   /** Keeps a copy of the frame (capture buffers are reused), and writes it if evidence is being recorded. */
   frame(f: Frame): void {
-    if (this.closed || f.linkType !== this.linkType) return;
+    if (this.closed) return;
+    let iface = 0;
+    if (this.interfaces) {
+      const known = this.ifaceIndex.get(f.iface ?? '');
+      if (known === undefined || this.interfaces[known].linkType !== f.linkType) return;
+      iface = known;
+    } else if (f.linkType !== this.linkType) return;
     const src = f.data;
     const data = src.length > this.snaplen ? src.subarray(0, this.snaplen) : src;
     const origLen = Math.max(f.origLen, src.length);
     const active = this.active;
     if (active) {
       if (f.ts > active.until) this.finishActive();
-      else this.write({ ts: f.ts, data, origLen });
+      else this.write({ ts: f.ts, data, origLen, iface });
     }
-    this.ring.push(f.ts, data, origLen);
+    this.ring.push(f.ts, data, origLen, iface);
     this.trim(f.ts);
   }
 
@@ -131,16 +158,19 @@ export class FlightRecorder {
       active.until = Math.max(active.until, info.ts + this.seconds);
       return active.path;
     }
-    let file = path.join(this.dir, evidenceFileName(info));
+    const extension = this.interfaces ? '.pcapng' : '.pcap';
+    let file = path.join(this.dir, evidenceFileName(info, extension));
     try {
       fs.mkdirSync(this.dir, { recursive: true });
-      for (let n = 2; fs.existsSync(file); n++) file = file.replace(/(-\d+)?\.pcap$/, `-${n}.pcap`);
+      for (let n = 2; fs.existsSync(file); n++) file = file.replace(/(-\d+)?\.pcap(ng)?$/, `-${n}${extension}`);
       const ring = this.ring;
-      this.makeRoom(PCAP_FILE_HEADER_BYTES + ring.bytes + ring.size * PCAP_RECORD_HEADER_BYTES);
+      this.makeRoom(this.headerBytes + ring.bytes + ring.size * this.recordHeaderBytes);
       this.otherBytes = this.diskBytes();
-      const writer = new PcapWriter(file, { linkType: this.linkType, snapLen: this.snaplen });
-      this.active = { writer, path: file, until: info.ts + this.seconds, bytes: PCAP_FILE_HEADER_BYTES, flushedAt: info.ts };
-      this.files.push({ path: file, bytes: PCAP_FILE_HEADER_BYTES });
+      const writer = this.interfaces
+        ? new PcapngWriter(file, this.interfaces, { snapLen: this.snaplen })
+        : new PcapWriter(file, { linkType: this.linkType, snapLen: this.snaplen });
+      this.active = { writer, path: file, until: info.ts + this.seconds, bytes: this.headerBytes, flushedAt: info.ts };
+      this.files.push({ path: file, bytes: this.headerBytes });
       ring.each((f) => {
         if (this.active) this.write(f);
       });
@@ -170,9 +200,9 @@ export class FlightRecorder {
     this.ring.clear();
   }
 
-  private write(kept: WritableFrame): void {
+  private write(kept: KeptFrame): void {
     const active = this.active!;
-    const recordBytes = PCAP_RECORD_HEADER_BYTES + kept.data.length;
+    const recordBytes = this.recordHeaderBytes + kept.data.length;
     // One file never outgrows the disk bound: past it, the file ends (it would delete itself).
     if (active.bytes + recordBytes > this.maxBytes) {
       this.log(`evidence ${active.path}: reached --evidence-max (${this.maxBytes} bytes); file ends here`);
@@ -184,7 +214,8 @@ export class FlightRecorder {
         this.makeRoom(recordBytes, active.path);
         this.otherBytes = this.diskBytes() - active.bytes;
       }
-      active.writer.write(kept);
+      if (active.writer instanceof PcapngWriter) active.writer.write(kept, kept.iface);
+      else active.writer.write(kept);
       active.bytes += recordBytes;
       this.files[this.files.length - 1].bytes = active.bytes;
       if (kept.ts - active.flushedAt >= FLUSH_EVERY_S) {
@@ -227,7 +258,7 @@ export class FlightRecorder {
   private trim(now: number): void {
     const ring = this.ring;
     const oldest = now - this.seconds;
-    while (ring.size > 1 && (ring.oldestTs() < oldest || ring.bytes + ring.size * PCAP_RECORD_HEADER_BYTES > this.ringMaxBytes)) ring.shift();
+    while (ring.size > 1 && (ring.oldestTs() < oldest || ring.bytes + ring.size * this.recordHeaderBytes > this.ringMaxBytes)) ring.shift();
   }
 
   /** Deletes the oldest evidence files (never the one being written) until `bytes` more fit. */
@@ -254,7 +285,7 @@ export class FlightRecorder {
     }
     const found: { path: string; bytes: number; mtimeMs: number }[] = [];
     for (const name of names) {
-      if (!name.startsWith(PREFIX) || !name.endsWith('.pcap')) continue;
+      if (!name.startsWith(PREFIX) || !(name.endsWith('.pcap') || name.endsWith('.pcapng'))) continue;
       try {
         const st = fs.statSync(path.join(this.dir, name));
         if (st.isFile()) found.push({ path: path.join(this.dir, name), bytes: st.size, mtimeMs: st.mtimeMs });

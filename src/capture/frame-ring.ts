@@ -6,6 +6,11 @@
 import type { WritableFrame } from './writer.js';
 
 const SLAB_BYTES = 64 * 1024;
+
+/** A kept frame as each() hands it over: with the interface it was pushed with. */
+export interface KeptFrame extends WritableFrame {
+  iface: number;
+}
 const FIRST_CAPACITY = 1024;
 
 export class FrameRing {
@@ -18,16 +23,18 @@ export class FrameRing {
   private offset = new Uint32Array(FIRST_CAPACITY);
   private length = new Uint32Array(FIRST_CAPACITY);
   private origLen = new Uint32Array(FIRST_CAPACITY);
+  /** The interface of each frame, as the caller numbers them (0 where there is one). */
+  private iface = new Uint16Array(FIRST_CAPACITY);
   /** Index of the oldest frame in the arrays, and how many are kept. */
   private head = 0;
   size = 0;
   /** Bytes of the kept frames (data only). */
   bytes = 0;
   /** Handed to each() callers: one object, refilled per frame. */
-  private readonly view: { ts: number; data: Uint8Array; origLen: number } = { ts: 0, data: new Uint8Array(0), origLen: 0 };
+  private readonly view: KeptFrame = { ts: 0, data: new Uint8Array(0), origLen: 0, iface: 0 };
 
-  /** Copies `data` (which the caller may reuse afterwards) as the newest frame. */
-  push(ts: number, data: Uint8Array, origLen: number): void {
+  /** Copies `data` (which the caller may reuse afterwards) as the newest frame, seen on interface `iface`. */
+  push(ts: number, data: Uint8Array, origLen: number, iface = 0): void {
     if (this.size === this.ts.length) this.grow();
     const n = data.length;
     if (this.slabUsed + n > this.lastSlabBytes()) {
@@ -42,6 +49,7 @@ export class FrameRing {
     this.offset[i] = this.slabUsed;
     this.length[i] = n;
     this.origLen[i] = origLen;
+    this.iface[i] = iface;
     this.slabUsed += n;
     this.size++;
     this.bytes += n;
@@ -77,7 +85,7 @@ export class FrameRing {
   }
 
   /** Calls `fn` for every kept frame, oldest first, with a view valid only during the call. */
-  each(fn: (f: WritableFrame) => void): void {
+  each(fn: (f: KeptFrame) => void): void {
     const v = this.view;
     const cap = this.ts.length;
     for (let k = 0; k < this.size; k++) {
@@ -86,6 +94,7 @@ export class FrameRing {
       v.ts = this.ts[i];
       v.data = this.slabs[this.slabNo[i] - this.firstSlab].subarray(start, start + this.length[i]);
       v.origLen = this.origLen[i];
+      v.iface = this.iface[i];
       fn(v);
     }
   }
@@ -105,7 +114,7 @@ export class FrameRing {
   /** Doubles the per-frame arrays, unrolling the circle so the oldest frame is at 0. */
   private grow(): void {
     const cap = this.ts.length;
-    const unroll = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+    const unroll = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const b = make(cap * 2);
       b.set(a.subarray(this.head));
       b.set(a.subarray(0, this.head), cap - this.head);
@@ -116,6 +125,7 @@ export class FrameRing {
     this.offset = unroll(this.offset, (n) => new Uint32Array(n));
     this.length = unroll(this.length, (n) => new Uint32Array(n));
     this.origLen = unroll(this.origLen, (n) => new Uint32Array(n));
+    this.iface = unroll(this.iface, (n) => new Uint16Array(n));
     this.head = 0;
   }
 }

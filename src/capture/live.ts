@@ -59,6 +59,12 @@ export interface LiveOptions {
    * Timestamps are the kernel's either way; this only bounds how late a frame reaches onFrame.
    */
   bufferTimeoutMs?: number;
+  /**
+   * The Frame.iface of every frame: a capture among several names its interface, so the analyzer
+   * tells their segments apart as in a pcapng of several interfaces. Default '' (one capture: the
+   * frames name no interface, and output is as it always was).
+   */
+  name?: string;
   /** Called once per frame; `frame.data` is valid only until it returns. */
   onFrame: FrameSink;
   /** Test hook: load the native binding from here (see loadPcapBinding). */
@@ -137,7 +143,7 @@ export function openLive(opts: LiveOptions): LiveCapture {
     throw new LiveCaptureError('bad-filter', words ? `bad capture filter "${words}": ${problem}` : `the capture filter does not compile on ${settings.iface}: ${problem}`);
   }
 
-  const capture = new LibpcapCapture(binding, settings, opts.onFrame);
+  const capture = new LibpcapCapture(binding, settings, opts.onFrame, opts.name ?? '');
   try {
     capture.start(captureFilter(opts.filter, { vlan }));
   } catch (e) {
@@ -220,6 +226,7 @@ class LibpcapCapture implements LiveCapture {
     private readonly binding: PcapBinding,
     private readonly settings: Settings,
     private readonly onFrame: FrameSink,
+    private readonly name: string,
   ) {
     this.iface = settings.iface;
     this.buf = Buffer.alloc(settings.snaplen);
@@ -265,6 +272,7 @@ class LibpcapCapture implements LiveCapture {
     const h = this.header;
     const caplen = Math.min(u32(h, 8), this.bytes.length);
     const frame = new BufferFrame(u32(h, 0), u32(h, 4), this.linkType, this.bytes, this.view, 0, caplen, u32(h, 12), ++this.frames, -1);
+    frame.iface = this.name;
     try {
       this.onFrame(frame);
     } catch (e) {

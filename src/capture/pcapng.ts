@@ -18,7 +18,7 @@
 import { MAX_SNAPLEN, type CaptureError } from './types.js';
 import type { FormatReader, ParseContext } from './format.js';
 
-const BlockType = {
+export const BlockType = {
   SECTION_HEADER: 0x0a0d0d0a,
   INTERFACE_DESCRIPTION: 1,
   PACKET: 2, // obsolete (appendix A), still written by old tools
@@ -40,7 +40,7 @@ const BLOCK_NAMES: Readonly<Record<number, string>> = {
   0x40000bad: 'custom',
 };
 
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** Smallest legal block of each type: the common frame plus its fixed fields (§4.1-§4.4, appendix A). */
 function minBlockBytes(type: number): number {
@@ -79,7 +79,7 @@ const MAX_OTHER_BLOCK_BYTES = 16 * 1024 * 1024;
 const MAX_INTERFACES = 65_536;
 
 /** Option codes in an interface description block (§4.2). */
-const Option = { END: 0, IF_NAME: 2, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
+export const Option = { END: 0, IF_NAME: 2, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
 
 /** Interface names longer than this are cut (Linux's IFNAMSIZ is 16). */
 const MAX_NAME_BYTES = 64;

@@ -20,7 +20,7 @@ import { decodeFrame, ipv4Id } from './index.js';
 import { EtherType } from './link.js';
 import type { Decoded, Packet } from './types.js';
 
-const SLOT_BITS = 12;
+const SLOT_BITS = 13;
 const SLOTS = 1 << SLOT_BITS;
 /**
  * A slot is 64 words (256 bytes): its key, length and link type, IPv4 sum, last use, then the
@@ -70,8 +70,22 @@ export class Decoder {
     }
     // decodeIn read the identification where it found IPv4 in a header it knows; elsewhere it is looked for.
     const ipId = this.ipId !== -2 ? this.ipId : ipv4Id(frame, packet);
-    return { ts: frame.ts, record: frame.record, iface: frame.iface ?? '', ipId, repeat: this.hit, packet };
+    const d = this.record;
+    d.ts = frame.ts;
+    d.record = frame.record;
+    d.iface = frame.iface ?? '';
+    d.ipId = ipId;
+    d.repeat = this.hit;
+    d.packet = packet;
+    return d;
   }
+
+  /**
+   * The record decode() returns, refilled for every frame (a record per frame was most of the
+   * young-generation garbage of a read): valid until the next decode(). Nobody downstream keeps a
+   * Decoded; what must outlive the frame is copied out of it.
+   */
+  private readonly record = new DecodedRecord();
 
   /** The IPv4 identification decodeIn read (-1: not IPv4), or -2 when it did not look. */
   private ipId = -2;
@@ -195,6 +209,17 @@ export class Decoder {
     this.slots[slot * SLOT_WORDS + USED] = this.clock = (this.clock + 1) | 0;
     return this.kept[slot]!;
   }
+}
+
+/** A Decoded whose fields a Decoder refills; fields start as the types they keep (see BufferFrame). */
+class DecodedRecord implements Decoded {
+  ts = 0;
+  record = 0;
+  iface = '';
+  ipId = -1;
+  repeat = false;
+  /** Set by the first decode(), before anyone sees the record. */
+  packet!: Packet;
 }
 
 /** The last, partial word of a frame whose length is not a multiple of 4: the missing bytes read as 0. */

@@ -229,7 +229,8 @@ export const VRRP_GROUP_V6 = 'ff02::12';
 
 /**
  * One frame as it leaves decode/: when and where it was in the capture (facts of the frame,
- * never of the packet), and what it decoded to.
+ * never of the packet), and what it decoded to. The Decoder refills one record for every frame:
+ * keep the packet or copy a field, never the record.
  */
 export interface Decoded<P extends Packet = Packet> {
   /** Epoch seconds (the frame's capture time). */

@@ -24,7 +24,7 @@ export function packetLine(decoded: Decoded, o: LineOptions): string | null {
 function packetText(pkt: Packet, o: LineOptions): string | null {
   switch (pkt.kind) {
     case 'vrrp':
-      return (o.verbose ? vrrpText(pkt, o) : keptVrrpText(pkt, o).text) + problemsText(pkt, o);
+      return keptVrrpText(pkt, o).text + problemsText(pkt, o);
     case 'arp':
       return arpText(pkt, o);
     case 'na':
@@ -83,7 +83,14 @@ function sameVrrpText(a: VrrpPacket, b: VrrpPacket): boolean {
 /** Non-verbose advert lines after the timestamp, before the problems, kept per source. */
 const vrrpTexts = new KeptPerSource(sameVrrpText);
 
+/**
+ * Verbose advert lines (with MACs, TTL and checksum, which change with every new advert), kept per
+ * source for the very packet only: a repeated frame hands over the packet decoded the first time.
+ */
+const verboseVrrpTexts = new KeptPerSource(() => false);
+
 function keptVrrpText(p: VrrpPacket, o: LineOptions): KeptText {
+  if (o.verbose) return verboseVrrpTexts.lookup(p) ?? verboseVrrpTexts.keep(p, vrrpText(p, o));
   return vrrpTexts.lookup(p) ?? vrrpTexts.keep(p, vrrpText(p, o));
 }
 
@@ -94,7 +101,7 @@ function keptVrrpText(p: VrrpPacket, o: LineOptions): KeptText {
  */
 export function writePacketLine(out: Output, decoded: Decoded, o: LineOptions): void {
   const pkt = decoded.packet;
-  if (pkt.kind === 'vrrp' && !o.verbose && pkt.problems.length === 0 && splitTimeOfDay(decoded.ts)) {
+  if (pkt.kind === 'vrrp' && pkt.problems.length === 0 && splitTimeOfDay(decoded.ts)) {
     const kept = keptVrrpText(pkt, o);
     const bytes = keptBytes(kept);
     // "HH:MM:SS." + 6 digits
@@ -106,9 +113,9 @@ export function writePacketLine(out: Output, decoded: Decoded, o: LineOptions): 
       return;
     }
     if (out.closed) return;
-  } else if (pkt.kind === 'arp' && !o.verbose && pkt.problems.length === 0 && (pkt.op === 1 || pkt.op === 2) && splitTimeOfDay(decoded.ts)) {
+  } else if (pkt.kind === 'arp' && pkt.problems.length === 0 && (pkt.op === 1 || pkt.op === 2) && (!o.verbose || plainLink(pkt)) && splitTimeOfDay(decoded.ts)) {
     // Written field by field, no string built: addresses and MACs are ASCII as the decoders format them.
-    if (out.begin(64 + 2 * (pkt.senderIp.length + pkt.targetIp.length) + pkt.senderMac.length)) {
+    if (out.begin(100 + 2 * (pkt.senderIp.length + pkt.targetIp.length) + pkt.senderMac.length)) {
       out.putAscii(clock.prefix);
       out.putDigits(clock.micros, 6);
       if (pkt.gratuitous || pkt.op === 2) {
@@ -121,6 +128,14 @@ export function writePacketLine(out: Output, decoded: Decoded, o: LineOptions): 
         out.putAscii(pkt.targetIp);
         out.putAscii(' tell ');
         out.putAscii(pkt.senderIp);
+      }
+      if (o.verbose) {
+        // linkText() of a frame with both MACs and no VLAN tag (plainLink)
+        out.putAscii(' [');
+        out.putAscii(pkt.link.srcMac!);
+        out.putAscii(' > ');
+        out.putAscii(pkt.link.dstMac!);
+        out.putAscii(']');
       }
       out.endLine();
       return;
@@ -199,6 +214,11 @@ function groupText(p: GroupPacket, o: LineOptions): string {
 function malformedText(p: MalformedPacket, o: LineOptions): string {
   const where = p.ip ? p.ip.src + ' > ' + p.ip.dst + ' ' : '';
   return ' ' + where + o.palette.severity('warning', 'malformed ' + p.claimed + ': ' + escapeControls(p.reason) + ' (offset ' + p.offset + ')');
+}
+
+/** The frame names both MACs and carries no VLAN tag: its linkText() is "SRC > DST". */
+function plainLink(p: Packet): boolean {
+  return !!p.link.srcMac && !!p.link.dstMac && p.link.vlans.length === 0;
 }
 
 function linkText(p: Packet): string {

@@ -13,6 +13,9 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Alert } from '../analyze/alerts.js';
 import type { AnalyzerSnapshot, VridSnapshot } from '../analyze/analyzer.js';
 import type { Decoded } from '../decode/types.js';
+import { segmentLabel } from './segment-label.js';
+
+export { segmentLabel };
 
 /** Capture health of one interface, as the monitor's supervisor keeps it (counters survive reopens). */
 export interface CaptureHealth {
@@ -175,6 +178,8 @@ export class PrometheusMetrics {
   private readonly packetErrors = new Map<string, Sample>();
   private readonly alertsRaised = new Map<string, Sample>();
   private readonly segmentLabels = new Map<string, string>();
+  /** segmentLabel() by capture and segment name (bounded: the analyzer folds places beyond 4096). */
+  private readonly namedSegments = new Map<string, string>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     this.processRegistry = opts.processMetrics === false ? null : new Registry();
@@ -186,11 +191,11 @@ export class PrometheusMetrics {
     const perVr = (value: (v: VridSnapshot) => number | null) => () =>
       this.eachVr((s, v, out) => {
         const x = value(v);
-        if (x !== null) out.push({ labels: this.vr(s.segment, v.family, v.vrid).labels, value: x });
+        if (x !== null) out.push({ labels: this.vr(segmentLabel(s.segment, v.segment), v.family, v.vrid).labels, value: x });
       });
     const perRouter = (value: (r: VridSnapshot['routers'][number]) => number) => () =>
       this.eachVr((s, v, out) => {
-        const c = this.vr(s.segment, v.family, v.vrid);
+        const c = this.vr(segmentLabel(s.segment, v.segment), v.family, v.vrid);
         for (const r of v.routers) out.push({ labels: routerLabels(c, r.src), value: value(r) });
       });
     const perCapture = (value: (h: CaptureHealth) => number) => () =>
@@ -248,11 +253,15 @@ export class PrometheusMetrics {
     this.own.push(m);
   }
 
-  /** Every decoded frame of a segment, after the analyzer has seen it. */
-  packet(segment: string, decoded: Decoded): void {
+  /**
+   * Every decoded frame of a capture (`segment`), after the analyzer has seen it; `name` is the
+   * analyzer's name of the frame's own segment (Analyzer.segmentName), null while it knows one.
+   */
+  packet(segment: string, decoded: Decoded, name: string | null = null): void {
     const pkt = decoded.packet;
+    const label = name === null ? segment : this.labelOf(segment, name);
     if (pkt.kind === 'vrrp') {
-      const c = this.vr(segment, pkt.ip.family, pkt.vrid);
+      const c = this.vr(label, pkt.ip.family, pkt.vrid);
       const variant = pkt.checksumVariant ?? (pkt.checksumStatus === 'bad' ? 'bad' : 'unverified');
       c.variants.set(variant, (c.variants.get(variant) ?? 0) + 1);
       if (pkt.priority === 0) c.priorityZero++;
@@ -261,22 +270,23 @@ export class PrometheusMetrics {
       return;
     }
     if (pkt.kind === 'malformed') {
-      this.count(this.packetErrors, { segment: this.seg(segment), family: pkt.ip?.family ?? '', reason: 'malformed' });
+      this.count(this.packetErrors, { segment: this.seg(label), family: pkt.ip?.family ?? '', reason: 'malformed' });
       return;
     }
-    if (pkt.kind === 'arp' && pkt.gratuitous) this.claim(segment, 'ipv4', pkt.senderIp, decoded.ts);
-    else if (pkt.kind === 'na' && pkt.unsolicited) this.claim(segment, 'ipv6', pkt.target, decoded.ts);
+    if (pkt.kind === 'arp' && pkt.gratuitous) this.claim(segment, label, 'ipv4', pkt.senderIp, decoded.ts);
+    else if (pkt.kind === 'na' && pkt.unsolicited) this.claim(segment, label, 'ipv6', pkt.target, decoded.ts);
   }
 
-  /** Every alert of a segment, as the analyzer raises it. */
+  /** Every alert of a capture (`segment`), as the analyzer raises it. */
   alert(segment: string, a: Alert): void {
     if (a.status === 'cleared') return;
-    this.count(this.alertsRaised, { segment: this.seg(segment), kind: a.kind, severity: a.severity });
+    const label = a.segment === undefined ? segment : this.labelOf(segment, a.segment);
+    this.count(this.alertsRaised, { segment: this.seg(label), kind: a.kind, severity: a.severity });
     if (a.kind === 'master-change' && a.vrid !== null && a.family !== null) {
-      const c = this.vr(segment, a.family, a.vrid);
+      const c = this.vr(label, a.family, a.vrid);
       if (a.reason) c.transitions.set(a.reason, (c.transitions.get(a.reason) ?? 0) + 1);
       if (this.pendingTakeovers.length >= MAX_PENDING_TAKEOVERS) this.pendingTakeovers.shift();
-      this.pendingTakeovers.push({ segment, family: a.family, vrid: a.vrid, ts: a.ts });
+      this.pendingTakeovers.push({ segment: label, family: a.family, vrid: a.vrid, ts: a.ts });
     }
   }
 
@@ -315,7 +325,7 @@ export class PrometheusMetrics {
     for (const s of this.sources) {
       const snap = this.snapshotOf(s);
       const add = (a: Alert): void => {
-        const labels = { segment: this.seg(s.segment), family: a.family ?? '', vrid: a.vrid === null ? '' : String(a.vrid), kind: a.kind, severity: a.severity };
+        const labels = { segment: this.seg(segmentLabel(s.segment, a.segment)), family: a.family ?? '', vrid: a.vrid === null ? '' : String(a.vrid), kind: a.kind, severity: a.severity };
         const key = Object.values(labels).join('\0');
         const o = open.get(key);
         if (o) o.value++;
@@ -325,6 +335,17 @@ export class PrometheusMetrics {
       snap.unattributedAlerts.forEach(add);
     }
     return [...open.values()];
+  }
+
+  /** segmentLabel(), made once per capture and segment name (frames of a trunk ask for it each). */
+  private labelOf(capture: string, name: string): string {
+    const key = capture + '\0' + name;
+    let label = this.namedSegments.get(key);
+    if (label === undefined) {
+      label = segmentLabel(capture, name);
+      this.namedSegments.set(key, label);
+    }
+    return label;
   }
 
   private seg(segment: string): string {
@@ -359,14 +380,15 @@ export class PrometheusMetrics {
     else m.set(key, { labels, value: 1 });
   }
 
-  private claim(segment: string, family: string, addr: string, ts: number): void {
+  /** A gratuitous ARP / unsolicited NA on capture `segment`, in the segment labelled `label`. */
+  private claim(segment: string, label: string, family: string, addr: string, ts: number): void {
     if (this.pendingTakeovers.length === 0) return;
     const source = this.sources.find((s) => s.segment === segment);
     const vrids = source ? source.claimedBy(addr) : [];
     this.pendingTakeovers = this.pendingTakeovers.filter((p) => {
       if (ts - p.ts > GARP_WAIT_S) return false;
-      if (p.segment !== segment || p.family !== family || !vrids.includes(p.vrid) || ts < p.ts) return true;
-      this.vr(segment, family, p.vrid).garp.observe(ts - p.ts);
+      if (p.segment !== label || p.family !== family || !vrids.includes(p.vrid) || ts < p.ts) return true;
+      this.vr(label, family, p.vrid).garp.observe(ts - p.ts);
       return false;
     });
   }

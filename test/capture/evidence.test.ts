@@ -259,3 +259,34 @@ describe.skipIf(!fs.existsSync(SPLIT_BRAIN))('the lab split brain, recorded as e
     expect(back).toEqual(window);
   });
 });
+
+describe('FlightRecorder over several interfaces (live -i A -i B)', () => {
+  it('keeps each frame with its interface and writes pcapng that reads back with the same interfaces and link types', async () => {
+    const dir = freshDir();
+    const rec = new FlightRecorder({
+      dir, seconds: 2, maxBytes: 1 << 20, linkType: LinkType.ETHERNET,
+      interfaces: [{ name: 'veth-a', linkType: LinkType.ETHERNET }, { name: 'veth-b', linkType: LinkType.LINUX_SLL }],
+    });
+    const buffer = new Uint8Array(60);
+    const sent: { ts: number; iface: string; linkType: number; data: Uint8Array }[] = [];
+    let file: string | null = null;
+    for (let s = 0; s <= 10; s++) {
+      buffer.set(payload(60, s));
+      const on = s % 2 === 0 ? { iface: 'veth-a', linkType: LinkType.ETHERNET } : { iface: 'veth-b', linkType: LinkType.LINUX_SLL };
+      const f: Frame = { ts: T0 + s, data: buffer, origLen: 60, record: s + 1, offset: -1, ...on };
+      rec.frame(f);
+      if (s >= 3 && s <= 7) sent.push({ ts: f.ts, ...on, data: payload(60, s) });
+      if (s === 5) file = rec.trigger({ ts: f.ts, segment: 'veth-b', vrid: 51, kind: 'duplicate-master' });
+    }
+    // Frames of an interface the recorder was not given, or with another link type, are not kept.
+    rec.frame({ ts: T0 + 6.5, data: payload(60, 99), origLen: 60, record: 99, offset: -1, iface: 'eth9', linkType: LinkType.ETHERNET });
+    rec.frame({ ts: T0 + 6.6, data: payload(60, 98), origLen: 60, record: 98, offset: -1, iface: 'veth-a', linkType: LinkType.RAW });
+    await rec.close();
+    expect(path.basename(file!)).toBe(evidenceFileName({ ts: T0 + 5, segment: 'veth-b', vrid: 51, kind: 'duplicate-master' }, '.pcapng'));
+    const back: typeof sent = [];
+    await readCapture(file!, (f) => void back.push({ ts: f.ts, iface: f.iface!, linkType: f.linkType, data: f.data.slice() }));
+    expect(back).toEqual(sent);
+    expect(rec.stats()).toMatchObject({ files: 1, errors: 0 });
+    expect(rec.stats().bytes).toBeGreaterThanOrEqual(fs.statSync(file!).size);
+  });
+});

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/file.js';
 import { MAX_SNAPLEN } from '../../src/capture/types.js';
 import { LinkType, type Frame } from '../../src/frame.js';
-import { PcapWriter, WRITER_BUFFER_BYTES } from '../../src/capture/writer.js';
+import { PcapngWriter, PcapWriter, WRITER_BUFFER_BYTES } from '../../src/capture/writer.js';
 import { findTcpdump, parseBytes, payload } from '../support/capfile.js';
 import { NO_SHARED, sharedPcap } from '../support/shared.js';
 import { named, skipping } from '../support/skip.js';
@@ -117,5 +117,48 @@ describe('PcapWriter', () => {
     expect(back.map(({ ts, data, origLen }) => ({ ts, data, origLen }))).toEqual(
       original.map(({ ts, data, origLen }) => ({ ts, data, origLen })),
     );
+  });
+});
+
+describe('PcapngWriter', () => {
+  it('writes one interface description per interface: frames read back with their interface, link type, time and lengths', () => {
+    const file = path.join(tmp, 'two.pcapng');
+    const writer = new PcapngWriter(file, [
+      { name: 'eth0', linkType: LinkType.ETHERNET },
+      { name: 'wlan-über', linkType: LinkType.LINUX_SLL },
+    ]);
+    writer.write({ ts: 1_700_000_000.123456, data: payload(61, 1) }, 0);
+    writer.write({ ts: 1_700_000_000.5, data: payload(3, 2), origLen: 1514 }, 1);
+    writer.write({ ts: 1_700_000_001, data: payload(WRITER_BUFFER_BYTES + 7, 3) }, 0); // larger than the buffer
+    writer.write({ ts: 1.9999996, data: payload(0, 4), origLen: 64 }, 1);
+    writer.close();
+    expect(writer.records).toBe(4);
+    const { frames, error } = readBack(file);
+    expect(error).toBeUndefined();
+    expect(frames.map(({ ts, data, origLen, linkType, iface }) => ({ ts, data, origLen, linkType, iface }))).toEqual([
+      { ts: 1_700_000_000.123456, data: payload(61, 1), origLen: 61, linkType: LinkType.ETHERNET, iface: 'eth0' },
+      { ts: 1_700_000_000.5, data: payload(3, 2), origLen: 1514, linkType: LinkType.LINUX_SLL, iface: 'wlan-über' },
+      { ts: 1_700_000_001, data: payload(WRITER_BUFFER_BYTES + 7, 3), origLen: WRITER_BUFFER_BYTES + 7, linkType: LinkType.ETHERNET, iface: 'eth0' },
+      { ts: 2, data: payload(0, 4), origLen: 64, linkType: LinkType.LINUX_SLL, iface: 'wlan-über' },
+    ]);
+  });
+
+  it('a file without frames is valid, and writes after close are refused', () => {
+    const file = path.join(tmp, 'empty.pcapng');
+    const writer = new PcapngWriter(file, [{ name: 'a', linkType: 1 }, { name: 'b', linkType: 1 }]);
+    writer.close();
+    expect(readBack(file)).toMatchObject({ frames: [], error: undefined });
+    expect(() => writer.write({ ts: 1, data: payload(1) }, 0)).toThrow(/write after close/);
+  });
+
+  it.skipIf(!TCPDUMP)('tcpdump reads every frame of it (needs tcpdump)', () => {
+    const file = path.join(tmp, 'tcpdump.pcapng');
+    const writer = new PcapngWriter(file, [{ name: 'veth-a', linkType: LinkType.ETHERNET }, { name: 'veth-b', linkType: LinkType.ETHERNET }]);
+    writer.write({ ts: 1_700_000_000, data: payload(60, 1) }, 1);
+    writer.write({ ts: 1_700_000_001, data: payload(60, 2) }, 0);
+    writer.close();
+    const run = spawnSync(TCPDUMP as string, ['-n', '-r', file], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))).toHaveLength(2);
   });
 });

@@ -184,8 +184,9 @@ describe('Decoder: repeats answered from memory equal decodeFrame', () => {
   it('the same frame again is answered from memory, marked repeat, at its own time and record number', () => {
     const decoder = new Decoder();
     for (const frame of [v2, v3v6, arp, na, vlan, sll2]) {
-      const first = decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 10, record: 1 }));
-      const again = decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 11.5, record: 2 }));
+      // The Decoder refills one record per frame: a consumer copies what it keeps, as here.
+      const first = { ...decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 10, record: 1 })) };
+      const again = { ...decoder.decode(makeFrame(frame.linkType, frame.data.slice(), { ts: 11.5, record: 2 })) };
       expect([first.ts, first.record, first.repeat]).toEqual([10, 1, false]);
       expect([again.ts, again.record, again.repeat]).toEqual([11.5, 2, true]);
       // The remembered packet itself (read-only, so sharing it is safe), untouched by the new frame.

@@ -27,7 +27,7 @@ async function monitorFile(file: string, segment = 'br0', scrapeOn: string[] = [
   const pipeline = new Pipeline({ defaultLiveFilter: true }, null, (a) => {
     metrics.alert(segment, a);
     pending.push(a);
-  }, (pkt) => metrics.packet(segment, pkt));
+  }, (pkt) => metrics.packet(segment, pkt, pipeline.analyzer.segmentName(pkt)));
   metrics.addSegment({
     segment, iface: segment,
     snapshot: () => pipeline.analyzer.snapshot(),
@@ -114,6 +114,46 @@ describe('metrics from the lab recordings', () => {
     }
     expect(labelValue(nasty)).toHaveLength(64);
     expect(value(text, 'vrrpscope_vr_has_master', { segment: labelValue(nasty).replace(/\\/g, '\\\\').replace(/"/g, '\\"'), vrid: '51' })).toBe(1);
+  });
+});
+
+describe('segment labels on a trunk (VLAN 10 and VLAN 20, both VRID 51: pcaps/lab/trunk-two-vlans.pcap)', () => {
+  const V10 = { segment: 'eth0 vlan 10', family: 'ipv4', vrid: '51' };
+  const V20 = { segment: 'eth0 vlan 20', family: 'ipv4', vrid: '51' };
+
+  it('two series per metric, "eth0 vlan 10" and "eth0 vlan 20", each with its own master, routers and events', async () => {
+    const { metrics } = await monitorFile('trunk-two-vlans.pcap', 'eth0');
+    const text = await metrics.text();
+    expect(value(text, 'vrrpscope_vr_has_master', V10)).toBe(1);
+    expect(value(text, 'vrrpscope_vr_has_master', V20)).toBe(1);
+    // Not a split brain: one master each (the same VRID on one label would have been two).
+    expect(value(text, 'vrrpscope_vr_masters', V10)).toBe(1);
+    expect(value(text, 'vrrpscope_vr_masters', V20)).toBe(1);
+    expect(value(text, 'vrrpscope_router_master', { ...V10, source: '10.77.0.11' })).toBe(1);
+    expect(value(text, 'vrrpscope_router_master', { ...V20, source: '10.78.0.12' })).toBe(1);
+    expect(value(text, 'vrrpscope_router_master', { ...V10, source: '10.78.0.12' })).toBeUndefined();
+    expect(value(text, 'vrrpscope_router_adverts_received_total', { ...V10, source: '10.77.0.11' })).toBe(11);
+    // VLAN 20's master resigned and its backup took over, announcing the address: there only.
+    expect(value(text, 'vrrpscope_vr_master_transitions_total', { ...V20, reason: 'resigned' })).toBe(1);
+    expect(value(text, 'vrrpscope_vr_master_transitions_total', V10)).toBeUndefined();
+    expect(value(text, 'vrrpscope_vr_priority_zero_adverts_total', V20)).toBe(1);
+    expect(value(text, 'vrrpscope_vr_garp_delay_seconds_count', V20)).toBe(1);
+    expect(value(text, 'vrrpscope_alerts_total', { segment: 'eth0 vlan 20', kind: 'master-resigned' })).toBe(1);
+    expect(value(text, 'vrrpscope_alerts_total', { segment: 'eth0 vlan 10', kind: 'master-resigned' })).toBeUndefined();
+    // No alert a trunk raises falsely, and every series is one line: no label set twice.
+    expect(text).not.toMatch(/kind="(vrid-clash|duplicate-master)"/);
+    const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' ')));
+    expect(new Set(series).size).toBe(series.length);
+    // What the snapshot gives (state now) never has the bare interface on a trunk.
+    expect(value(text, 'vrrpscope_vr_has_master', { segment: 'eth0' })).toBeUndefined();
+    expect(value(text, 'vrrpscope_capture_up', { segment: 'eth0', interface: 'eth0' })).toBe(1);
+  });
+
+  it('a capture of one segment is labelled by its interface alone, as before', async () => {
+    const { metrics } = await monitorFile('failover-graceful.pcap', 'eth0');
+    const text = await metrics.text();
+    const segments = new Set([...text.matchAll(/segment="([^"]*)"/g)].map((m) => m[1]));
+    expect(segments).toEqual(new Set(['eth0']));
   });
 });
 

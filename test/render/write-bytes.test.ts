@@ -61,8 +61,8 @@ class Both {
 }
 
 describe.each(['text', 'json'] as const)('%s written as bytes equals the string path', (mode) => {
-  it('every frame of the keepalived lab captures, decoded by the repeat-answering Decoder', async () => {
-    const both = new Both(mode);
+  it.each([['plain', PLAIN], ['verbose', VERBOSE]] as const)('every frame of the keepalived lab captures, decoded by the repeat-answering Decoder (%s)', async (_, o) => {
+    const both = new Both(mode, o);
     for (const file of fs.readdirSync(LAB).filter((f) => f.endsWith('.pcap')).sort()) {
       const decoder = new Decoder();
       await readCapture(path.join(LAB, file), (f) => both.add(decoder.decode(f)));
@@ -154,7 +154,7 @@ describe.each(['text', 'json'] as const)('%s written as bytes equals the string 
     both.verify();
   });
 
-  it('a fresh packet for every frame (decodeFrame) and verbose lines take the string path with the same result', async () => {
+  it('a fresh packet for every frame (decodeFrame), in verbose lines, gives the same result', async () => {
     const both = new Both(mode, VERBOSE);
     await readCapture(path.join(LAB, 'failover-crash.pcap'), (f) => both.add(decodedFrame(f)));
     expect(both.verify()).toBeGreaterThan(20);

@@ -99,6 +99,15 @@ describe('table', () => {
     expect(match('')).toEqual([42, 43, 44, 45, 46]);
   });
 
+  it('/ filter: a word matches part of the segment name where the capture holds several (an interface, `vlan`)', async () => {
+    const { snap: trunk } = await analyze(`${LAB}/trunk-two-vlans.pcap`);
+    const match = (f: string) => trunk.vrids.filter((v) => matchesFilter(v, f)).map((v) => `${v.vrid} ${v.segment}`);
+    expect(match('vlan')).toEqual(['51 vlan 10', '51 vlan 20']);
+    expect(match('VLAN')).toEqual(['51 vlan 10', '51 vlan 20']);
+    expect(match('eth')).toEqual([]);
+    expect(match('10.78.')).toEqual(['51 vlan 20']);
+  });
+
   itShared('sorts by VRID, by state (worst first) and by last seen (longest silent first)', () => {
     expect(sortRows(snap.vrids, 'vrid').map((v) => v.vrid)).toEqual([42, 43, 44, 45, 46]);
     expect(sortRows(snap.vrids, 'last-seen').map((v) => v.vrid).slice(3).sort()).toEqual([42, 43]);

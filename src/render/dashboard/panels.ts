@@ -6,7 +6,7 @@ import { fmtMs } from '../../duration.js';
 import { escapeControls, quote } from '../escape.js';
 import { STATE_WORDS } from '../summary.js';
 import { sparkline } from './sparkline.js';
-import { SORT_LABELS, type SortMode } from './table.js';
+import { SORT_LABELS, vrKey, type SortMode } from './table.js';
 import { cell, clock, fit, safe, SEVERITY_WORDS, shortAgo, shortMs, timeMs, type Theme } from './text.js';
 
 export interface ReplayStatus {
@@ -111,7 +111,7 @@ export function alertLogLines(s: AnalyzerSnapshot, o: AlertLogOptions): string[]
       hiddenAny = true;
       continue;
     }
-    if (o.vrids && a.vrid !== null && !o.vrids.has(`${a.family}/${a.vrid}`)) continue;
+    if (o.vrids && a.vrid !== null && !o.vrids.has(vrKey(a.family, a.vrid, a.segment))) continue;
     lines.push(alertLine(a, a.status === 'raised' && open.has(a.id), o.theme, o.width));
   }
   if (lines.length === 0) lines.push(cell(hiddenAny ? ' (closed alerts cleared)' : ' no alerts yet', o.width));
@@ -151,12 +151,17 @@ function alertLine(a: Alert, isOpen: boolean, theme: Theme, width: number): stri
 
 // ---- sparkline -------------------------------------------------------------------------------
 
+/** `VRID 51`, or `VRID 51 eth1` where the capture holds more than one segment (as the analyzer's messages say it). */
+function vrName(v: VridSnapshot): string {
+  return v.segment === null ? `VRID ${v.vrid}` : `VRID ${v.vrid} ${v.segment}`;
+}
+
 /** Two lines: whose intervals they are, with the numbers, then the blocks. */
 export function sparkLines(v: VridSnapshot | null, width: number, theme: Theme, unicode: boolean): string[] {
   const r = v ? (v.master ?? newestRouter(v)) : null;
   if (!v || !r) return [cell(' intervals: no row selected', width), ''];
   const o = r.observed;
-  const who = `${r.src} (VRID ${v.vrid} ${v.master === r ? 'master' : r.role})`;
+  const who = `${r.src} (${vrName(v)} ${v.master === r ? 'master' : r.role})`;
   const stats = o.count > 0
     ? `last ${r.recentIntervalsMs.length}: min ${shortMs(o.minMs)} p50 ${shortMs(o.p50Ms)} p99 ${shortMs(o.p99Ms)} max ${shortMs(o.maxMs)}, advertised ${shortMs(r.intervalMs)}`
     : `no interval yet (one advert), advertised ${shortMs(r.intervalMs)}`;
@@ -190,7 +195,7 @@ export function detailLines(v: VridSnapshot, s: AnalyzerSnapshot, width: number,
 
   const m = v.master;
   out.push(
-    theme.bold(safe(`VRID ${v.vrid}`)) + safe(` ${v.family === 'ipv4' ? 'IPv4' : 'IPv6'} VRRPv${v.versions.join('/')}  `) +
+    theme.bold(safe(vrName(v))) + safe(` ${v.family === 'ipv4' ? 'IPv4' : 'IPv6'} VRRPv${v.versions.join('/')}  `) +
       theme.state(v.state, safe(STATE_WORDS[v.state])),
   );
   text(m
@@ -232,7 +237,8 @@ export function detailLines(v: VridSnapshot, s: AnalyzerSnapshot, width: number,
 
   heading('Alerts for this VRID (newest first)');
   const open = openAlertIds(s);
-  const mine = s.recentAlerts.filter((a) => a.vrid === v.vrid && a.family === v.family);
+  // An alert raised before a second segment showed names none: it was this router's, or the only one's.
+  const mine = s.recentAlerts.filter((a) => a.vrid === v.vrid && a.family === v.family && (a.segment === undefined || a.segment === v.segment));
   if (mine.length === 0) text('none', 2);
   for (let i = mine.length - 1; i >= 0; i--) {
     const a = mine[i];

@@ -14,13 +14,18 @@ export const SORT_LABELS: Record<SortMode, string> = {
   'last-seen': 'last seen',
 };
 
-/** Stable row identity across snapshots, so the selection follows a row when the order changes. */
+/** Stable row identity across snapshots, so the selection follows a row when the order changes: one row per segment and VRID. */
 export function rowKey(v: VridSnapshot): string {
-  return `${v.family}/${v.vrid}`;
+  return vrKey(v.family, v.vrid, v.segment);
+}
+
+/** The key of a virtual router, from a row or from an alert (whose segment is absent where the capture holds one). */
+export function vrKey(family: string | null, vrid: number | null, segment: string | null | undefined): string {
+  return `${family}/${vrid}/${segment ?? ''}`;
 }
 
 export function sortRows(rows: VridSnapshot[], mode: SortMode): VridSnapshot[] {
-  const byVrid = (a: VridSnapshot, b: VridSnapshot) => a.vrid - b.vrid || a.family.localeCompare(b.family);
+  const byVrid = (a: VridSnapshot, b: VridSnapshot) => a.vrid - b.vrid || a.family.localeCompare(b.family) || (a.segment ?? '').localeCompare(b.segment ?? '');
   const out = rows.slice();
   if (mode === 'vrid') out.sort(byVrid);
   else if (mode === 'state') out.sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || byVrid(a, b));
@@ -32,13 +37,14 @@ export function sortRows(rows: VridSnapshot[], mode: SortMode): VridSnapshot[] {
 /**
  * The `/` filter: whitespace- or comma-separated terms, any of which may match. A plain number is
  * a VRID (so "45" does not also pick every router whose address happens to contain 45); anything
- * else matches part of a router address, MAC or virtual address.
+ * else matches part of a router address, MAC or virtual address, or of the segment's name (`eth1`, `vlan`).
  */
 export function matchesFilter(v: VridSnapshot, filter: string): boolean {
   const terms = filter.toLowerCase().split(/[\s,]+/).filter(Boolean);
   if (terms.length === 0) return true;
   return terms.some((t) => {
     if (/^\d+$/.test(t)) return Number(t) === v.vrid;
+    if (v.segment !== null && v.segment.toLowerCase().includes(t)) return true;
     return v.routers.some((r) => r.src.toLowerCase().includes(t) || (r.mac ?? '').includes(t) || r.addrs.some((a) => a.toLowerCase().includes(t)));
   });
 }
