@@ -7,7 +7,7 @@ import { alertmanagerEndpoint } from './render/alertmanager.js';
 import { wantColor } from './render/color.js';
 import { escapeControls } from './render/escape.js';
 import { Output } from './render/output.js';
-import { EXIT, Pipeline, readInto, readVantages, vantageName, type RunOptions, type Vantage } from './pipeline.js';
+import { EXIT, Pipeline, readInto, readVantages, segmentKey, vantageName, type RunOptions, type Vantage } from './pipeline.js';
 import { resolve as resolvePath } from 'node:path';
 import { parseSpeed } from './replay.js';
 
@@ -25,17 +25,38 @@ function fail(message: string): never {
   process.exit(EXIT.ERROR);
 }
 
-function parseVrids(spec: string): Set<number> {
+/** `--vrid`: VRIDs, and those picked on some segments only (`51@vlan20`, `@vlan20` for every VRID there). */
+interface VridPick {
+  vrids: Set<number>;
+  segments: Map<number, Set<string>>;
+}
+
+function parseVrids(spec: string): VridPick {
   const set = new Set<number>();
+  const everywhere = new Set<number>();
+  const segments = new Map<number, Set<string>>();
   for (const part of spec.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new InvalidArgumentError(`"${part}" is not a VRID or a range like 1-20`);
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
+    const m = /^\s*(?:(\d+)\s*(?:-\s*(\d+)\s*)?)?(?:@(.*))?$/.exec(part);
+    if (!m || (m[1] === undefined && m[3] === undefined)) throw new InvalidArgumentError(`"${part}" is not a VRID, a range like 1-20, or either on a segment like 51@vlan20`);
+    const lo = m[1] === undefined ? 0 : Number(m[1]);
+    const hi = m[1] === undefined ? 255 : m[2] === undefined ? lo : Number(m[2]);
     if (lo < 0 || hi > 255 || lo > hi) throw new InvalidArgumentError(`VRIDs are 0-255 (got "${part}")`);
-    for (let v = lo; v <= hi; v++) set.add(v);
+    const segment = m[3] === undefined ? null : segmentKey(m[3]);
+    if (segment === '') throw new InvalidArgumentError(`"${part}" names no segment after @ (e.g. 51@vlan20)`);
+    for (let v = lo; v <= hi; v++) {
+      set.add(v);
+      if (segment === null) everywhere.add(v);
+      else segments.set(v, (segments.get(v) ?? new Set()).add(segment));
+    }
   }
-  return set;
+  for (const v of everywhere) segments.delete(v);
+  return { vrids: set, segments };
+}
+
+/** RunOptions' VRID fields from `--vrid`. */
+function vridOptions(pick: VridPick | undefined): Pick<RunOptions, 'vrid' | 'vridSegments'> {
+  if (pick === undefined) return { vrid: undefined };
+  return { vrid: pick.vrids, ...(pick.segments.size === 0 ? {} : { vridSegments: pick.segments }) };
 }
 
 /** An option given again adds to the list (`-i eth0 -i eth1`). */
@@ -93,6 +114,7 @@ async function runRead(file: string, o: RunOptions): Promise<number> {
   }
   // Input that is no capture at all (text, a directory, zeros) gets its error line alone.
   if (!out.closed && !(error && pipeline.frames === 0)) pipeline.finish();
+  for (const note of pipeline.notes) process.stderr.write(`vrrpscope: note: ${escapeControls(note)}\n`);
   if (error) {
     process.stderr.write(`vrrpscope: ${escapeControls(error.message)}\n`);
     return EXIT.ERROR;
@@ -133,6 +155,7 @@ async function runReadVantages(vantages: Vantage[], o: RunOptions): Promise<numb
   });
   for (const note of notes) process.stderr.write(`vrrpscope: note: ${escapeControls(note)}\n`);
   if (!out.closed && pipeline.frames > 0) pipeline.finish();
+  for (const note of pipeline.notes) process.stderr.write(`vrrpscope: note: ${escapeControls(note)}\n`);
   return failed ? EXIT.ERROR : pipeline.exitCode();
 }
 
@@ -155,7 +178,7 @@ export function buildProgram(): Command {
       .option('-v, --verbose', 'show MACs, TTL, checksum variant and VMAC status')
       .option('--json', 'NDJSON output: one record per packet, alert and the summary')
       .option('-q, --quiet', 'no per-packet lines: only alerts and the summary')
-      .option('--vrid <list>', 'only these VRIDs, e.g. 51,52 or 1-20', parseVrids)
+      .option('--vrid <list>', 'only these VRIDs, e.g. 51,52 or 1-20; on one segment: 51@vlan20', parseVrids)
       .option('-c, --count <n>', 'stop after N packets', parseCount)
       .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
       .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert at or above this severity is raised').choices(['critical', 'warning', 'info']))
@@ -166,7 +189,7 @@ export function buildProgram(): Command {
     verbose: !!opts.verbose,
     json: !!opts.json,
     quiet: !!opts.quiet,
-    vrid: opts.vrid as Set<number> | undefined,
+    ...vridOptions(opts.vrid as VridPick | undefined),
     count: opts.count as number | undefined,
     authPass: opts.authPass as string | undefined,
     failOn: opts.failOn as Severity | undefined,
@@ -254,7 +277,7 @@ export function buildProgram(): Command {
     .argument('<files...>', 'pcap or pcapng files, read one after another as one capture (give them in time order)')
     .description('write one self-contained HTML timeline of capture files: mastership, advert intervals, VIP claims, alerts')
     .requiredOption('-o, --output <file>', 'HTML file to write')
-    .option('--vrid <list>', 'only these VRIDs, e.g. 51,52 or 1-20', parseVrids)
+    .option('--vrid <list>', 'only these VRIDs, e.g. 51,52 or 1-20; on one segment: 51@vlan20', parseVrids)
     .option('--auth-pass <password>', 'expected VRRPv2 password: other passwords raise auth-mismatch')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert at or above this severity is raised').choices(['critical', 'warning', 'info']))
     .option('--local-addr <addrs>', 'addresses of the host the capture was taken on (comma-separated), for the diagnosis')
@@ -262,7 +285,7 @@ export function buildProgram(): Command {
     .action(async (files: string[], opts: Record<string, unknown>) => {
       const { runReport } = await reportModule();
       const o = {
-        vrid: opts.vrid as Set<number> | undefined,
+        ...vridOptions(opts.vrid as VridPick | undefined),
         authPass: opts.authPass as string | undefined,
         failOn: opts.failOn as Severity | undefined,
         localAddrs: typeof opts.localAddr === 'string' ? opts.localAddr.split(',').map((a) => a.trim()).filter(Boolean) : undefined,

@@ -1,6 +1,7 @@
 // The path every frame takes, shared by read, live and the dashboard:
 // capture -> decode -> analyze -> render. Wiring only; no protocol logic lives here.
-import { Analyzer } from './analyze/analyzer.js';
+import { Analyzer, type AnalyzerSnapshot } from './analyze/analyzer.js';
+import { ClockMatcher } from './analyze/clocks.js';
 import { diagnose } from './analyze/diagnose.js';
 import { severityAtLeast, type Alert, type Severity } from './analyze/alerts.js';
 import { basename } from 'node:path';
@@ -19,11 +20,21 @@ import { summaryText } from './render/summary.js';
 
 export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
 
+/** A segment's name as `--vrid N@SEGMENT` compares it: no spaces, lower case (`vlan20` is `vlan 20`). */
+export function segmentKey(name: string): string {
+  return name.replace(/\s+/g, '').toLowerCase();
+}
+
 export interface RunOptions {
   verbose?: boolean;
   json?: boolean;
   quiet?: boolean;
   vrid?: Set<number>;
+  /**
+   * `--vrid N@SEGMENT`: VRIDs of `vrid` picked on some segments only (their names as segmentKey
+   * gives them); a VRID of `vrid` that is not here is picked on every segment.
+   */
+  vridSegments?: ReadonlyMap<number, ReadonlySet<string>>;
   count?: number;
   authPass?: string;
   failOn?: Severity;
@@ -60,14 +71,16 @@ export class Pipeline {
   constructor(
     private readonly o: RunOptions,
     out: Output | null,
-    private readonly alertHook?: (a: Alert) => void,
+    /** Every alert shown, with its virtual router's segment named even when it is the only one (null: none). */
+    private readonly alertHook?: (a: Alert, segment: string | null) => void,
     /** Every selected frame once the analyzer has it (the HTML report, the monitor's metrics). */
     private readonly packetHook?: (decoded: Decoded) => void,
   ) {
     this.out = out;
     this.palette = o.color ? COLOR : MONO;
     this.lineOptions = { verbose: !!o.verbose, palette: this.palette };
-    this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a) => this.onAlert(a) });
+    this.analyzer = new Analyzer({ authPass: o.authPass, defaultLiveFilter: o.defaultLiveFilter, onAlert: (a, segment) => this.onAlert(a, segment) });
+    this.segmentFilter = o.vridSegments ?? null;
   }
 
   /**
@@ -93,6 +106,7 @@ export class Pipeline {
       return;
     }
     this.analyzer.ingest(decoded);
+    if (this.segmentFilter !== null && !this.onPickedSegment(pkt)) return;
     this.packetHook?.(decoded);
     if (pkt.kind === 'other') return;
     const out = this.out;
@@ -114,12 +128,49 @@ export class Pipeline {
     return false;
   }
 
-  private onAlert(a: Alert): void {
+  private readonly segmentFilter: ReadonlyMap<number, ReadonlySet<string>> | null;
+
+  /** `--vrid N@SEGMENT`: whether VRID `vrid` is picked on the segment named `segment`. */
+  private picked(vrid: number, segment: string): boolean {
+    const at = this.segmentFilter?.get(vrid);
+    return at === undefined || at.has(segmentKey(segment));
+  }
+
+  /** The packet just ingested (a selected one) is of a picked VRID on its segment. */
+  private onPickedSegment(pkt: Packet): boolean {
+    const segment = this.analyzer.lastSegmentLabel();
+    if (pkt.kind === 'vrrp') return this.picked(pkt.vrid, segment);
+    if (pkt.kind === 'arp') return this.analyzer.claimedBy(pkt.senderIp).some((v) => this.picked(v, segment));
+    if (pkt.kind === 'na') return this.analyzer.claimedBy(pkt.target).some((v) => this.picked(v, segment));
+    // CARP is analysed by VHID alone, with no segment.
+    return true;
+  }
+
+  /** Leaves in `snap` the virtual routers `--vrid` picked (all without it). */
+  pickVrids(snap: AnalyzerSnapshot): void {
+    const want = this.o.vrid;
+    if (want) snap.vrids = snap.vrids.filter((v) => want.has(v.vrid) && this.picked(v.vrid, v.segmentLabel));
+  }
+
+  /** Notes for the user once the input is read (stderr), e.g. a segment --vrid names that the capture does not show. */
+  readonly notes: string[] = [];
+
+  private noteUnseenSegments(snap: AnalyzerSnapshot): void {
+    const seen = [...new Set(snap.vrids.map((v) => v.segmentLabel))];
+    const keys = new Set(seen.map(segmentKey));
+    const asked = new Set([...this.segmentFilter!.values()].flatMap((s) => [...s]));
+    for (const name of asked) {
+      if (!keys.has(name)) this.notes.push(`--vrid names segment ${name}, which the capture does not show (its segments: ${seen.join(', ') || 'none'})`);
+    }
+  }
+
+  private onAlert(a: Alert, segment: string | null): void {
     if (this.o.vrid && a.vrid !== null && !this.o.vrid.has(a.vrid)) return;
+    if (segment !== null && a.vrid !== null && this.segmentFilter !== null && !this.picked(a.vrid, segment)) return;
     if (a.status !== 'cleared' && (this.worstSeverity === null || severityAtLeast(a.severity, this.worstSeverity))) {
       this.worstSeverity = a.severity;
     }
-    this.alertHook?.(a);
+    this.alertHook?.(a, segment);
     this.out?.line(this.o.json ? toJsonLine(alertRecord(a)) : alertLine(a, this.palette));
   }
 
@@ -128,7 +179,8 @@ export class Pipeline {
     this.analyzer.finish();
     const totals: CaptureTotals = { frames: this.frames, ...capture };
     const snap = this.analyzer.snapshot();
-    if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
+    if (this.segmentFilter !== null) this.noteUnseenSegments(snap);
+    this.pickVrids(snap);
     const out = this.out;
     if (!out) return;
     const diagnoses = this.o.explain ? diagnose(snap, { live: this.o.localAddrs ? { localAddrs: this.o.localAddrs } : undefined }) : null;
@@ -164,26 +216,48 @@ export interface Vantage {
 /**
  * Several captures (one per vantage point) read together, merged in time order. Each frame is named
  * by its vantage (Frame.iface), so the analyzer tells the vantages apart and joins those that carry
- * the same adverts into one segment. The frames are held in memory for the merge. A capture that
- * cannot be read is named in `errors` and the others are still analysed.
+ * the same adverts into one segment. The frames are held in memory for the merge. Before it, each
+ * vantage's clock offset against the first is estimated from adverts seen at both (analyze/clocks.ts)
+ * and its times are moved onto the first's clock, so the merge order and copies hold across clocks.
+ * A capture that cannot be read is named in `errors` and the others are still analysed.
  */
 export async function readVantages(pipeline: Pipeline, vantages: Vantage[], onError: (v: Vantage, err: unknown) => void): Promise<{ notes: string[] }> {
-  const frames: Frame[] = [];
-  const spans: { name: string; first: number; last: number }[] = [];
+  const byVantage: Frame[][] = [];
   for (const v of vantages) {
-    let first = Infinity;
-    let last = -Infinity;
+    const frames: Frame[] = [];
     try {
       await readCapture(v.file, (f) => {
         frames.push({ ...f, data: f.data.slice(), iface: v.name });
-        if (f.ts < first) first = f.ts;
-        if (f.ts > last) last = f.ts;
       });
     } catch (err) {
       onError(v, err);
     }
-    if (first <= last) spans.push({ name: v.name, first, last });
+    byVantage.push(frames);
   }
+  // A capture that could not be read at all has no clock to speak of.
+  const read = byVantage.map((_, i) => i).filter((i) => byVantage[i].length > 0);
+  const clocks = new ClockMatcher(read.map((i) => vantages[i].name));
+  read.forEach((i, at) => {
+    const decoder = new Decoder();
+    for (const f of byVantage[i]) clocks.add(at, decoder.decode(f));
+  });
+  const estimate = clocks.estimate();
+  const offsetsS = byVantage.map((_, i) => estimate.offsetsS[read.indexOf(i)] ?? 0);
+  pipeline.analyzer.vantageClocks(estimate.estimates);
+  const frames: Frame[] = [];
+  const spans: { name: string; first: number; last: number }[] = [];
+  byVantage.forEach((own, i) => {
+    const offset = offsetsS[i];
+    let first = Infinity;
+    let last = -Infinity;
+    for (const f of own) {
+      if (offset !== 0) f.ts -= offset;
+      if (f.ts < first) first = f.ts;
+      if (f.ts > last) last = f.ts;
+      frames.push(f);
+    }
+    if (first <= last) spans.push({ name: vantages[i].name, first, last });
+  });
   // Stable: frames of one instant keep their file's order, and the files' order among themselves.
   frames.sort((a, b) => a.ts - b.ts);
   for (const f of frames) {

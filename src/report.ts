@@ -23,8 +23,8 @@ export async function collectReport(
   asInputError: (err: unknown, file: string) => CaptureError,
 ): Promise<{ data: ReportData; pipeline: Pipeline; error: CaptureError | null }> {
   let collector: ReportCollector | null = null;
-  const pipeline = new Pipeline(o, null, (a) => collector!.alert(a), (p) => collector!.packet(p));
-  collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr));
+  const pipeline = new Pipeline(o, null, (a, segment) => collector!.alert(a, segment), (p) => collector!.packet(p));
+  collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr), () => pipeline.analyzer.lastSegmentLabel());
   let error: CaptureError | null = null;
   if (files.length > 1) {
     // Several captures are vantage points, merged in time order as `read N1 N2 ...` does.
@@ -40,7 +40,7 @@ export async function collectReport(
   }
   pipeline.finish();
   const snap = pipeline.analyzer.snapshot();
-  if (o.vrid) snap.vrids = snap.vrids.filter((v) => o.vrid!.has(v.vrid));
+  pipeline.pickVrids(snap);
   const diagnoses = diagnose(snap, { live: o.localAddrs ? { localAddrs: o.localAddrs } : undefined });
   const lastTs = Number.isFinite(snap.ts) ? snap.ts : null;
   const data = collector.build(snap, diagnoses, {
@@ -73,20 +73,20 @@ export class LiveReport {
   private collector: ReportCollector | null = null;
   private pipeline: Pipeline | null = null;
   private server: Server | null = null;
-  readonly alert = (a: Alert): void => this.collector?.alert(a);
+  readonly alert = (a: Alert, segment?: string | null): void => this.collector?.alert(a, segment);
   readonly packet = (decoded: Decoded): void => this.collector?.packet(decoded);
 
   constructor(private readonly o: RunOptions & { iface: string }) {}
 
   attach(pipeline: Pipeline): void {
     this.pipeline = pipeline;
-    this.collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr));
+    this.collector = new ReportCollector((addr) => pipeline.analyzer.claimedBy(addr), () => pipeline.analyzer.lastSegmentLabel());
   }
 
   page(dropped?: number): string {
     const pipeline = this.pipeline!;
     const snap = pipeline.analyzer.snapshot();
-    if (this.o.vrid) snap.vrids = snap.vrids.filter((v) => this.o.vrid!.has(v.vrid));
+    pipeline.pickVrids(snap);
     const diagnoses = diagnose(snap, { live: this.o.localAddrs ? { localAddrs: this.o.localAddrs } : undefined });
     const data = this.collector!.build(snap, diagnoses, {
       files: [`live on ${this.o.iface}`],

@@ -44,7 +44,7 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
   if (repeat && last !== null && last.lastPkt === pkt) {
     if (isCopy(last, pkt, ts, at)) last.copies++;
     else repeatAdvert(st, seen!, last, pkt, ts, at);
-    if (at.place >= PLACES) seenAt(last, at);
+    if (at.place >= PLACES) seenAt(st, last, at, ts);
     return;
   }
   if (pkt.truncated) st.totals.truncated++;
@@ -61,7 +61,7 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
   if (known !== undefined ? isCopy(known, pkt, ts, at) : copyElsewhere(st, pkt, ts, at)) {
     if (known !== undefined) {
       known.copies++;
-      if (at.place >= PLACES) seenAt(known, at);
+      if (at.place >= PLACES) seenAt(st, known, at, ts);
     }
     return;
   }
@@ -73,7 +73,7 @@ export function onVrrp(st: AnalyzerState, pkt: VrrpPacket, ts: number, repeat: b
   if (!r) return;
   r.lastPlace = at.place;
   r.lastIpId = at.ipId;
-  if (at.place >= PLACES) seenAt(r, at);
+  if (at.place >= PLACES) seenAt(st, r, at, ts);
   if (r === vr.master && before !== undefined && before !== pkt.priority && before > 0 && pkt.priority > 0) {
     // keepalived track_script / track_interface weights move a master's priority without a takeover;
     // it explains the next preemption.
@@ -117,10 +117,25 @@ function repeatAdvert(st: AnalyzerState, vr: VirtualRouter, r: Router, pkt: Vrrp
 /** Sighting.place is a place id times PLACES plus the direction: place 0, the usual capture's only one, is never counted. */
 const PLACES = 8;
 
-/** `r`'s advert (or a copy of it) was seen at `at`'s place. */
-function seenAt(r: Router, at: Sighting): void {
+/** `r`'s advert (or a copy of it) was seen at `at`'s place, at `ts`. */
+function seenAt(st: AnalyzerState, r: Router, at: Sighting, ts: number): void {
   const place = (at.place / PLACES) | 0;
   r.seenAt.set(place, (r.seenAt.get(place) ?? 0) + 1);
+  if (r.homePending && st.segments.lastClock === r.homeClock) homeAdvertTime(r, ts);
+}
+
+/**
+ * Captures of several vantage points (clocks.ts): a router's intervals are measured on one clock
+ * only, its home vantage's (where it was first heard), at the first sighting there of each advert
+ * counted; an interval between an advert counted at one vantage and the next counted at another
+ * would hold the difference of their clocks (or of the estimate of it).
+ */
+function homeAdvertTime(r: Router, ts: number): void {
+  const gapMs = (ts - r.homeLastTs) * 1000;
+  // NaN after an advert the home vantage never saw: that gap is no advertisement interval.
+  if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
+  r.homeLastTs = ts;
+  r.homePending = false;
 }
 
 /**
@@ -156,7 +171,7 @@ function copyElsewhere(st: AnalyzerState, pkt: VrrpPacket, ts: number, at: Sight
     const r = knownRouter(vr, pkt.ip.src);
     if (r === undefined || !isCopy(r, pkt, ts, at)) continue;
     r.copies++;
-    if (at.place >= PLACES) seenAt(r, at);
+    if (at.place >= PLACES) seenAt(st, r, at, ts);
     const into = st.segments.find(vr.segment);
     if (into !== segment && !st.hasVirtualRouters(segment)) {
       st.segments.merge(into, segment, ts, `both carry the adverts of ${pkt.ip.src} for VRID ${pkt.vrid}, copies within ${fmtMs(COPY_WINDOW_MS)}`);
@@ -171,7 +186,11 @@ function advertTime(r: Router, ts: number): void {
   // Only gaps within a run of adverts: a router silent for three of its intervals was a backup
   // (or down) meanwhile, and that silence is no advertisement interval (missed-advert tells it).
   const gapMs = (ts - r.lastSeenTs) * 1000;
-  if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
+  if (r.homeClock >= 0) {
+    // Several clocks: measured when its home vantage sees it (homeAdvertTime).
+    if (r.homePending) r.homeLastTs = NaN;
+    r.homePending = true;
+  } else if (gapMs <= missedAdvertAfterMs(r.intervalMs)) r.intervals.add(gapMs);
   r.lastSeenTs = ts;
 }
 
@@ -212,6 +231,9 @@ function router(st: AnalyzerState, vr: VirtualRouter, pkt: VrrpPacket, ts: numbe
       lastChecksum: pkt.checksum,
       lastPlace: -1,
       lastIpId: -1,
+      homeClock: st.segments.lastClock,
+      homeLastTs: ts,
+      homePending: false,
       lastPkt: null,
     };
     vr.routers.set(r.src, r);

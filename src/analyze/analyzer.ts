@@ -11,6 +11,7 @@
 
 import type { Decoded, Direction } from '../decode/types.js';
 import { onMalformedVrrp, onVrrp, type Sighting } from './adverts.js';
+import type { ClockEstimate } from './clocks.js';
 import { garpTimer, hiddenClaimTimer, onClaim, onNa } from './claims.js';
 import { overlapTimer } from './contention.js';
 import { checkGroupMembers, onGroup } from './groups.js';
@@ -134,6 +135,21 @@ export class Analyzer {
   /** Advance packet time without a packet (live capture ticks every 100 ms). */
   tick(ts: number): void {
     this.advanceTo(ts);
+  }
+
+  /**
+   * Several captures are read together, frames named by their vantage point: each has a clock of
+   * its own (intervals are measured on one), estimated against the first as `clocks` says.
+   */
+  vantageClocks(clocks: ClockEstimate[]): void {
+    this.st.segments.clockPerVantage();
+    this.st.clocks = clocks;
+  }
+
+  /** The segment of the frame last ingested, named even when it is the only one (see VridSnapshot.segmentLabel). */
+  lastSegmentLabel(): string {
+    const segments = this.st.segments;
+    return segments.label(segments.find(segments.lastPlace));
   }
 
   /**

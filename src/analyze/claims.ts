@@ -14,15 +14,25 @@ export function onNa(st: AnalyzerState, pkt: NaPacket, ts: number, segment: numb
   if (mac) onClaim(st, pkt.target, mac, ts, segment);
 }
 
+/**
+ * Claims are kept per segment: the same private address on two VLANs belongs to two unrelated
+ * virtual routers, and a claim on one says nothing of the other. Segment 0 (the only one of a usual
+ * capture) keys by the address alone.
+ */
+function claimKey(segment: number, addr: string): string {
+  return segment === 0 ? addr : `${segment} ${addr}`;
+}
+
 /** `mac` claims `addr` at `ts` on `segment`: judged by the virtual routers of that segment listing it. */
 export function onClaim(st: AnalyzerState, addr: string, mac: string, ts: number, segment: number): void {
   const vrs = st.vipIndex.get(addr);
   if (!vrs) return;
-  const prev = st.claims.get(addr);
+  const key = claimKey(segment, addr);
+  const prev = st.claims.get(key);
   const prevMac = prev === undefined ? null : prev.mac;
   const prevTs = prev === undefined ? 0 : prev.ts;
   // Updated in place: a new object per claim lived long enough to be promoted to the old generation.
-  if (prev === undefined) st.claims.set(addr, { mac, ts });
+  if (prev === undefined) st.claims.set(key, { mac, ts });
   else {
     prev.mac = mac;
     prev.ts = ts;
@@ -138,8 +148,9 @@ function checkGarp(st: AnalyzerState, vr: VirtualRouter, to: Router, sinceTs: nu
     return;
   }
   const vmac = vmacOf(vr.family, vr.vrid);
+  const segment = st.segments.find(vr.segment);
   const missing = to.addrs.filter((a) => {
-    const c = st.claims.get(a);
+    const c = st.claims.get(claimKey(segment, a));
     return !(c && c.ts >= sinceTs && c.ts <= dueTs && (c.mac === to.mac || c.mac === vmac));
   });
   if (missing.length === 0) return;
@@ -175,9 +186,8 @@ export function unindexAddrs(st: AnalyzerState, vr: VirtualRouter, addrs: readon
     if (listed) continue;
     const i = list.indexOf(vr);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) {
-      st.vipIndex.delete(a);
-      st.claims.delete(a);
-    }
+    const segment = st.segments.find(vr.segment);
+    if (!list.some((other) => st.segments.find(other.segment) === segment)) st.claims.delete(claimKey(segment, a));
+    if (list.length === 0) st.vipIndex.delete(a);
   }
 }

@@ -16,9 +16,11 @@ export class AlertBook {
   readonly unattributed: ConditionHolder = { conditions: new Map() };
 
   constructor(
-    private readonly onAlert: ((alert: Alert) => void) | undefined,
+    private readonly onAlert: ((alert: Alert, segment: string | null) => void) | undefined,
     /** The segment's name for alerts, null while the capture has shown one segment. */
     private readonly segmentOf: (vr: VirtualRouter) => string | null,
+    /** The segment's name even when it is the only one (what --vrid N@SEGMENT picks by). */
+    private readonly labelOf: (vr: VirtualRouter) => string,
   ) {}
 
   /** Builds the complete alert first: onAlert renders it at once, so nothing may be added afterwards. */
@@ -44,7 +46,7 @@ export class AlertBook {
     if (vr && status !== 'cleared') vr.alertCounts[kind] = (vr.alertCounts[kind] ?? 0) + 1;
     this.recent.push(alert);
     if (this.recent.length > RECENT_ALERTS) this.recent.shift();
-    this.onAlert?.(alert);
+    this.onAlert?.(alert, vr === null ? null : this.labelOf(vr));
     return alert;
   }
 

@@ -5,6 +5,10 @@
 import type { Alert, AlertKind } from './alerts.js';
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from './analyzer.js';
 import { fmtMs } from '../duration.js';
+import { describeClock } from './clocks.js';
+
+/** Clock offsets between vantage points from this size on are named in the diagnosis. */
+const CLOCK_NOTE_MS = 3;
 
 export interface Cause {
   /** Stable id, e.g. 'auth-mismatch', 'host-discards-adverts'. */
@@ -316,6 +320,11 @@ function diagnoseVrid(s: AnalyzerSnapshot, v: VridSnapshot, localAddrs: string[]
   for (const [kind, n] of Object.entries(v.alerts)) {
     const first = ctx.alertsOf(kind as AlertKind)[0];
     seen.push(`${kind} x${n}${first ? `, first at ${isoTime(first.ts)}` : ''}`);
+  }
+  for (const c of s.clocks) {
+    // A skew of a few milliseconds is within what one host's capture jitters: only more is worth a word.
+    if (c.offsetMs === null) ctx.cannotTell.push(`how the clock of ${c.vantage} compares with ${c.against}'s: ${describeClock(c)}`);
+    else if (Math.abs(c.offsetMs) >= CLOCK_NOTE_MS) seen.push(`clock of ${c.vantage}: ${describeClock(c)}; each router's advert intervals are measured on one vantage's clock`);
   }
   for (const rule of RULES) if (rule.when(ctx)) ctx.causes.push(...rule.causes(ctx));
   return { vrid: v.vrid, family: v.family, ...(v.segment === null ? {} : { segment: v.segment }), versions: v.versions, state: v.state, seen, causes: ctx.causes, cannotTell: ctx.cannotTell };

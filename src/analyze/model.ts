@@ -46,6 +46,14 @@ export interface Router {
   lastPlace: number;
   lastIpId: number;
   /**
+   * Captures of several vantage points: the clock (see segments.ts) its intervals are measured on,
+   * the vantage it was first heard at, and its last advert there; -1 while there is one clock.
+   */
+  homeClock: number;
+  homeLastTs: number;
+  /** An advert was counted that its home vantage has not shown yet. */
+  homePending: boolean;
+  /**
    * This router's last complete, non-resigning advert (null after a resignation or a truncated
    * one). When the decoder says a frame repeats a remembered one and hands over this very packet,
    * every field the router copies from it is already the router's (see adverts.ts).

@@ -45,6 +45,23 @@ export class Segments {
   private lastId = 0;
   /** The place (before joining) of the frame last given to of(). */
   lastPlace = 0;
+  /**
+   * Captures of several vantage points read together (see clocks.ts): each vantage has a clock of
+   * its own, numbered from 0 in the order they are first seen; -1 while there is one clock. The
+   * clock of the frame last given to of(): looked up when asked, so of() stores nothing more.
+   */
+  get lastClock(): number {
+    return this.clocks[this.lastPlace];
+  }
+
+  private clockIds: Map<string, number> | null = null;
+  /** The clock of each place. */
+  private readonly clocks: number[] = [-1];
+
+  /** Frames are named by their vantage point (Frame.iface), each with its own clock. */
+  clockPerVantage(): void {
+    this.clockIds = new Map();
+  }
 
   /** The segment of a decoded frame (a root id). */
   of(decoded: Decoded): number {
@@ -85,6 +102,7 @@ export class Segments {
       }
       id = this.places.length;
       this.places.push({ iface, vlans });
+      this.clocks.push(this.clockOf(decoded.iface));
       this.parent.push(id);
       this.ids.set(key, id);
       this.roots++;
@@ -98,6 +116,17 @@ export class Segments {
     this.lastId = id;
     this.lastPlace = id;
     return this.find(id);
+  }
+
+  private clockOf(vantage: string): number {
+    const ids = this.clockIds;
+    if (ids === null) return -1;
+    let clock = ids.get(vantage);
+    if (clock === undefined) {
+      clock = ids.size;
+      ids.set(vantage, clock);
+    }
+    return clock;
   }
 
   /** Places by interface name, then by ((interface index + 1) * VLAN_NUMBERS + VLAN id + 1); see of(). */
@@ -132,6 +161,13 @@ export class Segments {
 
   /** The name of a segment, or of a place (before any joining: its interface or vantage point and VLANs), regardless of how many there are. */
   label(id: number): string {
+    // Made once per place: the HTML report asks for the segment of every advert.
+    return (this.labels[id] ??= this.makeLabel(id));
+  }
+
+  private readonly labels: string[] = [];
+
+  private makeLabel(id: number): string {
     const p = this.places[id];
     const vlan = p.vlans === '' ? '' : `vlan ${p.vlans}`;
     if (p.iface === '') return vlan === '' ? 'untagged' : vlan;

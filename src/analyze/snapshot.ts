@@ -5,6 +5,7 @@ import type { Family } from '../decode/types.js';
 import type { Alert, AlertKind } from './alerts.js';
 import type { IntervalSummary } from './intervals.js';
 import { isContending, isOpen, type DestinationKind, type MasterChange, type MasterSpell, type Role, type Router, type VirtualRouter, type VridState } from './model.js';
+import type { ClockEstimate } from './clocks.js';
 import type { SegmentMerge } from './segments.js';
 import type { AnalyzerState, Membership, Totals } from './state.js';
 
@@ -44,6 +45,8 @@ export interface VridSnapshot {
   vrid: number;
   /** Its segment's name (`vlan 20`, `eth1`), null when the capture holds one segment. */
   segment: string | null;
+  /** Its segment's name even when the capture holds one (`untagged`, `vlan 20`): what `--vrid N@SEGMENT` picks by. */
+  segmentLabel: string;
   versions: number[];
   state: VridState;
   master: RouterSnapshot | null;
@@ -69,6 +72,8 @@ export interface AnalyzerSnapshot {
   garpUnjudged: boolean;
   /** Interfaces (or VLAN stacks) joined into one segment because they carried the same adverts. */
   segmentMerges: SegmentMerge[];
+  /** Captures of several vantage points: each one's clock against the first; empty for one capture. */
+  clocks: ClockEstimate[];
 }
 
 export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
@@ -88,6 +93,7 @@ export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
     recentAlerts: st.alerts.recent.slice(),
     garpUnjudged: st.garpUnjudged,
     segmentMerges: st.segments.merges.slice(),
+    clocks: st.clocks.map((c) => ({ ...c })),
   };
 }
 
@@ -98,6 +104,7 @@ function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
     family: vr.family,
     vrid: vr.vrid,
     segment: st.segmentName(vr),
+    segmentLabel: st.segments.label(vr.segment),
     versions: versionList(vr.versions),
     state: vridState(vr, open),
     master: vr.master ? routerSnapshot(st, vr, vr.master) : null,

@@ -3,6 +3,7 @@
 
 import type { Family } from '../decode/types.js';
 import type { Alert } from './alerts.js';
+import type { ClockEstimate } from './clocks.js';
 import { AlertBook } from './conditions.js';
 import { newVirtualRouter, vrSlot, type VirtualRouter } from './model.js';
 import { Segments } from './segments.js';
@@ -11,7 +12,8 @@ import { masterDownIntervalMs } from './timers.js';
 export interface AnalyzerOptions {
   /** Expected VRRPv2 password (`--auth-pass`): a router using another one raises auth-mismatch. */
   authPass?: string;
-  onAlert?: (alert: Alert) => void;
+  /** Every alert as it is raised, with its virtual router's segment named even when the capture holds one (null: no virtual router). */
+  onAlert?: (alert: Alert, segment: string | null) => void;
   /**
    * The capture used vrrpscope's live default filter, so ARP, neighbor advertisements, IGMP/MLD and
    * ICMP errors would all have been captured. For files we cannot know the filter: garp-missing and
@@ -52,7 +54,7 @@ export class AnalyzerState {
   private readonly slots: (VirtualRouter | undefined)[][] = [newSlots()];
   /** Virtual address -> virtual routers listing it, so ARP/NA claims can be attributed. */
   readonly vipIndex = new Map<string, VirtualRouter[]>();
-  /** Virtual address -> the last MAC that claimed it. */
+  /** Virtual address (on its segment, see claims.ts claimKey) -> the last MAC that claimed it. */
   readonly claims = new Map<string, Claim>();
   /** Multicast group -> member address -> membership (from IGMP / MLD reports and leaves). Bounded. */
   readonly groups = new Map<string, Map<string, Membership>>();
@@ -67,12 +69,14 @@ export class AnalyzerState {
   stateLimitRaised = false;
   /** Sources already reported for malformed VRRP (bounded). */
   readonly malformedSeen = new Set<string>();
+  /** Captures of several vantage points: each one's clock against the first (clocks.ts); empty otherwise. */
+  clocks: ClockEstimate[] = [];
   /** Adverts handled by their timing alone (a repeat of the router's last advert), for the benchmark and tests. */
   repeatedAdverts = 0;
 
   constructor(options: AnalyzerOptions) {
     this.opts = { ...DEFAULTS, ...options };
-    this.alerts = new AlertBook(options.onAlert, (vr) => this.segments.name(vr.segment));
+    this.alerts = new AlertBook(options.onAlert, (vr) => this.segments.name(vr.segment), (vr) => this.segments.label(vr.segment));
   }
 
   /** Something is due at `ts`: timers run when packet time reaches it. */

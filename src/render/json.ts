@@ -51,6 +51,7 @@ export function summaryRecord(s: AnalyzerSnapshot, capture: CaptureTotals, first
     groups: s.groups,
     unattributedAlerts: s.unattributedAlerts.map((a) => ({ id: a.id, kind: a.kind, severity: a.severity, ts: a.ts, sources: a.sources })),
     ...(s.segmentMerges.length === 0 ? {} : { segmentMerges: s.segmentMerges }),
+    ...(s.clocks.length === 0 ? {} : { clocks: s.clocks }),
   };
 }
 

@@ -1,5 +1,6 @@
 // The end-of-run summary: one block per virtual router, from the analyzer's snapshot.
 import type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from '../analyze/analyzer.js';
+import { describeClock } from '../analyze/clocks.js';
 import { fmtMs } from '../duration.js';
 import type { Palette } from './color.js';
 import { escapeControls, quote } from './escape.js';
@@ -36,6 +37,7 @@ export function summaryText(s: AnalyzerSnapshot, capture: CaptureTotals, firstTs
   for (const m of s.segmentMerges) {
     out.push(escapeControls(`  segment ${m.into}: joined ${m.joined} at ${timeOfDay(m.ts)} (${m.why})`));
   }
+  for (const c of s.clocks) out.push(escapeControls(`  clock ${c.vantage}: ${describeClock(c)}`));
   for (const g of s.groups) {
     const members = g.members.map((m) => `${m.src}${m.leftTs !== null ? ' (left)' : ''}`).join(', ');
     out.push(`  group ${g.group}: joined by ${members || 'nobody'}`);

@@ -11,6 +11,7 @@ import { COLOR } from '../../src/render/color.js';
 import { alertLine } from '../../src/render/line.js';
 import { summaryText } from '../../src/render/summary.js';
 import { vrrpFrame, type LinkSpec, type VrrpSpec } from '../support/encode.js';
+import { sameVip } from '../support/trunk.js';
 
 const T0 = 1_700_000_000;
 
@@ -168,6 +169,25 @@ describe('the lab recordings of issue 16', () => {
     const snap = p.analyzer.snapshot();
     expect(snap.vrids.map((v) => [v.segment, v.routers.length, v.masterChangeCount])).toEqual([['vlan 10', 1, 0], ['vlan 20', 2, 1]]);
     expect(alerts.filter((a) => a.kind === 'master-change').map((a) => a.segment)).toEqual(['vlan 20']);
+  });
+
+  it('trunk-two-vlans with one private VIP on both VLANs: claims are per segment, no vip-conflict, no garp-missing', async () => {
+    // The lab's trunk, with VLAN 20's VIP 10.78.0.100 rewritten to VLAN 10's 10.77.0.100 in its
+    // adverts (VRRP checksum recomputed) and gratuitous ARPs: two unrelated pairs, one address.
+    const { readCapture } = await import('../../src/capture/file.js');
+    const alerts: Alert[] = [];
+    const p = new Pipeline({}, null, (a) => alerts.push({ ...a }));
+    let rewritten = 0;
+    await readCapture(LAB + 'trunk-two-vlans.pcap', (f) => {
+      const d = f.data.slice();
+      if (d[12] === 0x81 && d[13] === 0x00 && (((d[14] << 8) | d[15]) & 0xfff) === 20) rewritten += sameVip(d);
+      p.frame({ ...f, data: d });
+    });
+    p.analyzer.finish();
+    expect(rewritten).toBeGreaterThan(10);
+    const snap = p.analyzer.snapshot();
+    expect(snap.vrids.map((v) => [v.segment, v.routers[0].addrs])).toEqual([['vlan 10', ['10.77.0.100']], ['vlan 20', ['10.77.0.100']]]);
+    expect(alerts.map((a) => `${a.kind} ${a.segment}`)).toEqual(['master-resigned vlan 20', 'master-change vlan 20']);
   });
 
   it('any-bridge-host: each advert three times, counted once; the bridge ports and br0 are one segment', async () => {

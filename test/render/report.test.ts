@@ -121,3 +121,29 @@ describe('vrrpscope report', () => {
     expect(runCli(['--help']).stdout).toMatch(/report \[options\] <files\.\.\.>/);
   });
 });
+
+describe('report of a trunk: a panel per (segment, family, VRID)', () => {
+  it('VRID 51 on VLAN 10 and VLAN 20, one private VIP on both: two panels, each with its own claims, alerts and diagnosis', async () => {
+    const { collectReport } = await import('../../src/report.js');
+    const { writeSameVipTrunk } = await import('../support/trunk.js');
+    const file = await writeSameVipTrunk(path.join(LAB, 'trunk-two-vlans.pcap'), path.join(tempDir(), 'same-vip.pcap'));
+    const { data } = await collectReport([file], {}, (err) => { throw err; });
+    const panels: Record<string, (typeof data.vrids)[number]> = Object.fromEntries(data.vrids.map((v) => [v.segment, v]));
+    expect(data.vrids.map((v) => [v.key, v.segment]).sort()).toEqual([['ipv4-51-s0', 'vlan 10'], ['ipv4-51-s1', 'vlan 20']]);
+    const claimers = (v: (typeof data.vrids)[number]) => {
+      expect(v.vips.map((x) => x.addr)).toEqual(['10.77.0.100']);
+      const runs = v.vips[0].runs;
+      return [...new Set(runs.filter((_, i) => i % 4 === 0).map((m) => data.macs[m]))].sort();
+    };
+    expect(claimers(panels['vlan 10'])).toEqual(['02:77:00:00:00:01']);
+    expect(claimers(panels['vlan 20'])).toEqual(['02:78:00:00:00:01', '02:78:00:00:00:02']);
+    expect(panels['vlan 10'].alerts).toEqual([]);
+    expect(panels['vlan 20'].alerts.map((i) => [data.alerts[i].kind, data.alerts[i].vr])).toEqual([['master-resigned', 'ipv4-51-s1'], ['master-change', 'ipv4-51-s1']]);
+    expect(panels['vlan 20'].diagnosis?.segment).toBe('vlan 20');
+    expect(panels['vlan 10'].intervals[0].length / 3).toBe(panels['vlan 10'].routers[0].adverts - 1);
+    const { reportHtml } = await import('../../src/render/report/html.js');
+    const html = reportHtml(data);
+    expect(html).toContain('<span class="title">VRID 51 vlan 20</span>');
+    expect(html).toContain('<a href="#vr-ipv4-51-s1">51</a>');
+  });
+});

@@ -3,6 +3,7 @@
 // points per router), which MAC claimed each virtual address when, and every alert as it was
 // raised and cleared. It judges nothing: mastership, conditions and diagnoses are the analyzer's.
 
+import type { ClockEstimate } from '../../analyze/clocks.js';
 import type { Alert, Severity } from '../../analyze/alerts.js';
 import type { AnalyzerSnapshot, VridSnapshot } from '../../analyze/analyzer.js';
 import type { Diagnosis } from '../../analyze/diagnose.js';
@@ -119,6 +120,8 @@ export interface ReportAlert {
   t: number;
   family: Family | null;
   vrid: number | null;
+  /** The key of its virtual router's panel, when the capture holds more than one segment (else `family-vrid`). */
+  vr?: string;
   sources: string[];
   message: string;
 }
@@ -137,10 +140,12 @@ export interface ReportRouter {
 }
 
 export interface ReportVrid {
-  /** "ipv4-51": the key of the panel and its chart. */
+  /** "ipv4-51" ("ipv4-51-s1" once the capture holds more than one segment): the key of the panel and its chart. */
   key: string;
   family: Family;
   vrid: number;
+  /** Its segment's name (`vlan 20`), when the capture holds more than one. */
+  segment?: string;
   versions: number[];
   state: VridSnapshot['state'];
   troubled: boolean;
@@ -184,23 +189,51 @@ export interface ReportData {
   vrids: ReportVrid[];
   alerts: ReportAlert[];
   alertsDropped: number;
+  /** Several captures read together: each one's clock against the first (absent for one capture). */
+  clocks?: ClockEstimate[];
 }
 
 const slot = (family: Family, vrid: number) => (family === 'ipv6' ? 256 : 0) + vrid;
 
+/** Claims are kept per segment: one private address on two VLANs is two unrelated virtual addresses. */
+const claimKey = (segment: string, addr: string) => `${segment} ${addr}`;
+
 /** The report's sink: give it every selected packet and every alert of one pipeline run. */
 export class ReportCollector {
   private baseMs = NaN;
-  /** By slot: IPv4 VRIDs 0-255, IPv6 256-511. */
-  private readonly vrs: (WireVr | undefined)[] = new Array(512).fill(undefined);
+  /** Per segment (by name), by slot: IPv4 VRIDs 0-255, IPv6 256-511. */
+  private readonly segments = new Map<string, (WireVr | undefined)[]>();
+  /** The segment of the last advert and its slots: nearly always the next one's. */
+  private lastSegment: string | null = null;
+  private lastSlots: (WireVr | undefined)[] = [];
+  /** By segment and address (see claimKey). */
   private readonly claims = new Map<string, ClaimTrack>();
   private readonly macs: string[] = [];
   private readonly macIndex = new Map<string, number>();
   private readonly alerts: ReportAlert[] = [];
+  /** The segment of each alert's virtual router (same order as alerts), null where not told. */
+  private readonly alertSegments: (string | null)[] = [];
   private alertsDropped = 0;
 
-  /** `claimedBy` is the analyzer's own question: is this address a virtual address of some VRID? */
-  constructor(private readonly claimedBy: (addr: string) => number[]) {}
+  /**
+   * `claimedBy` is the analyzer's own question: is this address a virtual address of some VRID?
+   * `segmentOf`: the name of the segment the packet just handed over was seen on (the analyzer's).
+   */
+  constructor(
+    private readonly claimedBy: (addr: string) => number[],
+    private readonly segmentOf: () => string = () => '',
+  ) {}
+
+  /** The virtual routers seen on the segment of the packet just handed over, by slot. */
+  private slots(): (WireVr | undefined)[] {
+    const segment = this.segmentOf();
+    if (segment === this.lastSegment) return this.lastSlots;
+    let slots = this.segments.get(segment);
+    if (slots === undefined) this.segments.set(segment, (slots = new Array<WireVr | undefined>(512).fill(undefined)));
+    this.lastSegment = segment;
+    this.lastSlots = slots;
+    return slots;
+  }
 
   packet(decoded: Decoded): void {
     const pkt = decoded.packet;
@@ -211,8 +244,9 @@ export class ReportCollector {
       case 'vrrp': {
         const ip = pkt.ip;
         const s = slot(ip.family, pkt.vrid);
-        let vr = this.vrs[s];
-        if (vr === undefined) this.vrs[s] = vr = { family: ip.family, vrid: pkt.vrid, series: new Map(), lastSrc: '', lastSeries: null };
+        const slots = this.slots();
+        let vr = slots[s];
+        if (vr === undefined) slots[s] = vr = { family: ip.family, vrid: pkt.vrid, series: new Map(), lastSrc: '', lastSeries: null };
         const src = ip.src;
         let series = vr.lastSeries;
         if (series === null || vr.lastSrc !== src) {
@@ -237,10 +271,11 @@ export class ReportCollector {
 
   private claim(addr: string, mac: string, ts: number, gratuitous: boolean): void {
     if (this.claimedBy(addr).length === 0) return;
-    let c = this.claims.get(addr);
+    const key = claimKey(this.segmentOf(), addr);
+    let c = this.claims.get(key);
     if (!c) {
       if (this.claims.size >= MAX_ADDRESSES) return;
-      this.claims.set(addr, (c = { runs: [], runsDropped: 0, gratuitous: [], gratuitousDropped: 0, lastMac: -1 }));
+      this.claims.set(key, (c = { runs: [], runsDropped: 0, gratuitous: [], gratuitousDropped: 0, lastMac: -1 }));
     }
     let m = this.macIndex.get(mac);
     if (m === undefined) {
@@ -265,13 +300,15 @@ export class ReportCollector {
     }
   }
 
-  alert(a: Alert): void {
+  /** `segment`: the name of its virtual router's segment, as the pipeline tells it (null: not told, or no virtual router). */
+  alert(a: Alert, segment: string | null = null): void {
     if (!Number.isFinite(a.ts)) return;
     if (Number.isNaN(this.baseMs)) this.baseMs = Math.floor(a.ts * 1000);
     if (this.alerts.length >= MAX_ALERTS) {
       this.alertsDropped++;
       return;
     }
+    this.alertSegments.push(segment);
     this.alerts.push({
       id: a.id,
       kind: a.kind,
@@ -290,13 +327,16 @@ export class ReportCollector {
     const baseMs = Number.isNaN(this.baseMs) ? 0 : this.baseMs;
     const rel = (ts: number) => Math.round(ts * 1000 - baseMs);
     const lastMs = capture.lastTs !== null && Number.isFinite(capture.lastTs) ? rel(capture.lastTs) : 0;
-    const vrids = snap.vrids.map((v) => this.vridReport(v, diagnoses, rel));
+    // One segment: panels keyed `family-vrid` as always; more: each segment numbered in name order.
+    const labels = [...new Set(snap.vrids.map((v) => v.segmentLabel))].sort();
+    const keyOf = (v: VridSnapshot) => (v.segment === null ? `${v.family}-${v.vrid}` : `${v.family}-${v.vrid}-s${labels.indexOf(v.segmentLabel)}`);
+    const vrids = snap.vrids.map((v) => this.vridReport(v, keyOf(v), diagnoses, rel));
     // Troubled first: a bad state at the end, then the worst alert raised, then by family and VRID.
     const rank = { critical: 3, warning: 2, info: 1 } as const;
     const weight = (v: ReportVrid) =>
       (v.state === 'ok' || v.state === 'warning' ? 0 : 10) + (v.state === 'warning' ? 4 : 0) +
       Math.max(0, ...v.alerts.map((i) => rank[this.alerts[i].severity]));
-    vrids.sort((a, b) => weight(b) - weight(a) || a.family.localeCompare(b.family) || a.vrid - b.vrid);
+    vrids.sort((a, b) => weight(b) - weight(a) || a.family.localeCompare(b.family) || a.vrid - b.vrid || (a.segment ?? '').localeCompare(b.segment ?? ''));
     return {
       capture,
       baseMs,
@@ -306,11 +346,11 @@ export class ReportCollector {
       vrids,
       alerts: this.alerts,
       alertsDropped: this.alertsDropped,
+      ...(snap.clocks.length === 0 ? {} : { clocks: snap.clocks }),
     };
   }
 
-  private vridReport(v: VridSnapshot, diagnoses: Diagnosis[] | null, rel: (ts: number) => number): ReportVrid {
-    const key = `${v.family}-${v.vrid}`;
+  private vridReport(v: VridSnapshot, key: string, diagnoses: Diagnosis[] | null, rel: (ts: number) => number): ReportVrid {
     const routers: ReportRouter[] = v.routers.map((r) => ({
       src: r.src,
       mac: r.mac,
@@ -324,7 +364,7 @@ export class ReportCollector {
       addrs: r.addrs.slice(),
     }));
     const index = new Map(routers.map((r, i) => [r.src, i]));
-    const wire = this.vrs[slot(v.family, v.vrid)];
+    const wire = this.segments.get(v.segmentLabel)?.[slot(v.family, v.vrid)];
     const intervals = routers.map((r) => wire?.series.get(r.src)?.buckets ?? []);
 
     const alerts: number[] = [];
@@ -332,6 +372,9 @@ export class ReportCollector {
     const open = new Map<number, number[]>();
     this.alerts.forEach((a, i) => {
       if (a.vrid !== v.vrid || a.family !== v.family) return;
+      const segment = this.alertSegments[i];
+      if (segment !== null && segment !== v.segmentLabel) return;
+      if (v.segment !== null) a.vr = key;
       if (a.status === 'cleared') {
         const w = open.get(a.id);
         if (w) w[2] = a.t;
@@ -357,7 +400,7 @@ export class ReportCollector {
 
     const vipAddrs = [...new Set(v.routers.flatMap((r) => r.addrs))];
     const vips = vipAddrs.map((addr) => {
-      const c = this.claims.get(addr);
+      const c = this.claims.get(claimKey(v.segmentLabel, addr));
       return {
         addr,
         runs: c?.runs ?? [],
@@ -372,6 +415,7 @@ export class ReportCollector {
       key,
       family: v.family,
       vrid: v.vrid,
+      ...(v.segment === null ? {} : { segment: v.segment }),
       versions: v.versions,
       state: v.state,
       troubled,
@@ -389,7 +433,7 @@ export class ReportCollector {
       masterDownOf: backup ? backup.src : null,
       vips,
       alerts,
-      diagnosis: diagnoses?.find((d) => d.vrid === v.vrid && d.family === v.family) ?? null,
+      diagnosis: diagnoses?.find((d) => d.vrid === v.vrid && d.family === v.family && (d.segment ?? null) === v.segment) ?? null,
     };
   }
 }

@@ -2,6 +2,7 @@
 // written here as escaped HTML; the timeline charts are drawn in the browser by the inlined script
 // (page.ts) from the JSON blob, with DOM calls only (no innerHTML), so wire text never becomes markup.
 
+import { describeClock } from '../../analyze/clocks.js';
 import type { Diagnosis } from '../../analyze/diagnose.js';
 import { escapeControls } from '../escape.js';
 import { STATE_WORDS } from '../summary.js';
@@ -89,7 +90,7 @@ function vridPanel(data: ReportData, v: ReportVrid, open: boolean): string {
     .join(' ');
   const summary =
     `<summary><span class="badge ${badge}" title="state at the end of the capture">${escapeHtml(STATE_WORDS[v.state])}${v.state === 'ok' && v.troubled ? ' now' : ''}</span> ` +
-    `<span class="title">VRID ${v.vrid}</span> <span class="muted">${v.family === 'ipv6' ? 'IPv6' : 'IPv4'} · VRRPv${v.versions.join('/')}</span> ` +
+    `<span class="title">VRID ${v.vrid}${v.segment === undefined ? '' : ` ${escapeHtml(v.segment)}`}</span> <span class="muted">${v.family === 'ipv6' ? 'IPv6' : 'IPv4'} · VRRPv${v.versions.join('/')}</span> ` +
     `<span class="muted">master ${escapeHtml(master?.src ?? 'none')} · ${v.masterChangeCount} master change${v.masterChangeCount === 1 ? '' : 's'}</span> ${alertWords}</summary>`;
   const notes: string[] = [];
   if (v.spellsTruncated) notes.push('The analyzer keeps the last 200 master spells: earlier ones are not drawn.');
@@ -99,7 +100,7 @@ function vridPanel(data: ReportData, v: ReportVrid, open: boolean): string {
     `${v.masterDownOf ? ` (as ${escapeHtml(v.masterDownOf)} computes it)` : ''}</p>`;
   return `<details class="vr" id="vr-${v.key}" data-key="${v.key}" data-state="${v.state}"${open ? ' open' : ''}>` +
     summary +
-    `<div class="chart" data-key="${v.key}" aria-label="timeline of VRID ${v.vrid}"></div>` + LEGEND +
+    `<div class="chart" data-key="${v.key}" aria-label="timeline of VRID ${v.vrid}${v.segment === undefined ? '' : ` ${escapeHtml(v.segment)}`}"></div>` + LEGEND +
     notes.map((n) => `<p class="note">${n}</p>`).join('') +
     timers + routersTable(v) + diagnosisHtml(v.diagnosis) + `</details>`;
 }
@@ -108,7 +109,7 @@ function alertTable(data: ReportData): string {
   const rows = data.alerts.map((a, i) =>
     `<tr data-severity="${a.severity}" data-index="${i}"${a.status === 'cleared' ? ' class="cleared"' : ''}><td class="time">${utcTime(data.baseMs + a.t)}</td>` +
       `<td><span class="count sev-${a.severity}">${a.severity}</span></td><td>${escapeHtml(a.status)}</td>` +
-      `<td>${a.vrid === null ? '-' : `<a href="#vr-${a.family}-${a.vrid}">${a.vrid}</a>`}</td>` +
+      `<td>${a.vrid === null ? '-' : `<a href="#vr-${a.vr ?? `${a.family}-${a.vrid}`}">${a.vrid}</a>`}</td>` +
       `<td>${escapeHtml(a.kind)}</td><td class="msg">${escapeHtml(a.message)}</td></tr>`);
   const filters = (['critical', 'warning', 'info'] as const)
     .map((s) => `<label><input type="checkbox" class="sev-filter" value="${s}" checked> ${s} (${data.alerts.filter((a) => a.severity === s).length})</label>`)
@@ -132,6 +133,7 @@ function factsHtml(data: ReportData): string {
     `<dt>time</dt><dd>${range}</dd>` +
     `<dt>frames</dt><dd>${c.frames}${c.dropped ? ` (${c.dropped} dropped)` : ''}${totals ? ` · ${totals}` : ''}</dd>` +
     `<dt>virtual routers</dt><dd>${data.vrids.length}, ${troubled} with problems</dd>` +
+    (data.clocks ? `<dt>clocks</dt><dd>${data.clocks.map((k) => escapeHtml(`${k.vantage}: ${describeClock(k)}`)).join('<br>')}</dd>` : '') +
     (c.error ? `<dt>error</dt><dd class="sev-critical">${escapeHtml(c.error)}</dd>` : '') +
     `</dl>`;
 }
