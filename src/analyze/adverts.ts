@@ -21,11 +21,23 @@ export interface Sighting {
   segment: number;
   place: number;
   ipId: number;
+  /**
+   * The capture tells the direction of a frame but not its interface (Linux cooked v1: what
+   * libpcap gives for `-i any`): on a bridge host an advert's copies on the sender's port and on
+   * the bridge are then in one place.
+   */
+  blind: boolean;
 }
 
 const PRIORITY_HISTORY = 32;
 /** Longest time between an advert and a copy of it (see isCopy). */
 const COPY_WINDOW_MS = 5;
+/**
+ * Longest time between an advert and a copy of it in the same place of a capture that cannot
+ * tell interfaces apart (Sighting.blind): a bridge forwards within tens of microseconds (37-42 µs
+ * in pcaps/lab/any-bridge-host.pcap), far sooner than a router answers a rival's advert.
+ */
+const BLIND_COPY_WINDOW_S = 0.001;
 /** Sources reported for malformed VRRP before new ones are only counted. */
 const MAX_MALFORMED_SOURCES = 4096;
 
@@ -149,8 +161,10 @@ function isCopy(r: Router, pkt: VrrpPacket, ts: number, at: Sighting): boolean {
     pkt.priority === r.priority && pkt.link.srcMac === r.mac && pkt.version === r.version)) return false;
   // A router answering another's advert at once sends the same message again within a millisecond
   // (keepalived in a split brain does): over IPv4 its identification tells it from a copy. Without
-  // one (IPv6, or a sender that leaves it 0), only a copy is seen in another place.
-  return at.ipId > 0 ? at.ipId === r.lastIpId : at.place !== r.lastPlace;
+  // one (IPv6, or a sender that leaves it 0), only a copy is seen in another place, or, where the
+  // capture cannot tell interfaces apart, within a millisecond in the same one.
+  if (at.ipId > 0) return at.ipId === r.lastIpId;
+  return at.place !== r.lastPlace || (at.blind && Math.abs(ts - r.lastSeenTs) <= BLIND_COPY_WINDOW_S);
 }
 
 /** Copies arrive within microseconds on one host: a few milliseconds, and never a quarter of the interval. */

@@ -108,10 +108,11 @@ export class Analyzer {
     const direction = decoded.packet.link.direction;
     at.place = this.st.segments.lastPlace * 8 + (direction === undefined ? 0 : DIRECTION_PLACE[direction]);
     at.ipId = decoded.ipId;
+    at.blind = direction !== undefined && decoded.iface === '' && decoded.packet.link.ifIndex === undefined;
     return at;
   }
 
-  private readonly at: Sighting = { segment: 0, place: 0, ipId: -1 };
+  private readonly at: Sighting = { segment: 0, place: 0, ipId: -1, blind: false };
 
   /**
    * A frame of something not analysed (what ingest() does for an 'other' packet), for a reader

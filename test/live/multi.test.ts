@@ -32,6 +32,15 @@ function adverts(src: string, priority: number, mac: string): Frame[] {
   );
 }
 
+/** The same over IPv6: no identification tells a copy from the next advert. */
+const V6 = Array.from({ length: ADVERTS }, () =>
+  vrrpFrame({
+    vrrp: { version: 3, vrid: 51, priority: 200, intervalCs: 10, addrs: ['fe80::51'] },
+    ip: { family: 'ipv6', src: 'fe80::1:1' },
+    link: { kind: 'ethernet', src: '02:00:00:00:01:01', dst: '33:33:00:00:00:12' },
+  }),
+);
+
 const N1 = adverts('10.0.1.1', 200, '02:00:00:00:01:01');
 const N2 = adverts('10.0.2.1', 100, '02:00:00:00:02:01');
 
@@ -178,6 +187,21 @@ describe.skipIf(!!skip)('vrrpscope live on several interfaces', () => {
     const [router] = summary.vrids[0].routers;
     expect(router).toMatchObject({ adverts: sent, copies: 2 * sent });
     // The intervals are the sender's 100 ms, not the microseconds between copies.
+    expect(router.observed!.p50Ms).toBeGreaterThan(80);
+  }, 30_000);
+
+  it('-i any on a bridge host, IPv6: the copies on the port and on the bridge (one place in cooked v1) are counted once too', async () => {
+    const { p1 } = bridgeHost();
+    const r = await capture(['-i', 'any', '--json'], () => pace(p1.there, V6, 2));
+    expect(r.code, r.err).toBe(0);
+    const recs = records(r.out) as (JsonRecord & { direction?: string })[];
+    const seen = recs.filter((x) => x.type === 'vrrp');
+    const sent = seen.filter((x) => x.direction === 'out').length;
+    expect(sent).toBeGreaterThanOrEqual(ADVERTS * 0.8);
+    expect(seen).toHaveLength(3 * sent);
+    const summary = recs.find((x) => x.type === 'summary')! as JsonRecord & { vrids: { routers: { adverts: number; copies: number; observed?: { p50Ms: number } }[] }[] };
+    const [router] = summary.vrids[0].routers;
+    expect(router).toMatchObject({ adverts: sent, copies: 2 * sent });
     expect(router.observed!.p50Ms).toBeGreaterThan(80);
   }, 30_000);
 
