@@ -487,7 +487,6 @@ export function generateMixed(path: string, frames: number): { frames: number; s
 
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL2 = 276;
-const SLL2_BYTES = 20;
 const BRIDGE_IFINDEX = 2;
 /** SLL2 packet types (Linux PACKET_*): broadcast, multicast, outgoing. */
 const PACKET_BROADCAST = 1;
@@ -497,18 +496,10 @@ const PACKET_OUTGOING = 4;
 const OUT_DELAY_S = 0.000025;
 const BRIDGE_DELAY_S = 0.00003;
 
-/** An Ethernet frame as one SLL2 frame seen on `ifindex` with `packetType`. */
+/** An untagged Ethernet frame as one SLL2 frame seen on `ifindex` with `packetType`, from its sender. */
 function sll2(eth: Uint8Array, ifindex: number, packetType: number): Uint8Array {
-  const out = new Uint8Array(SLL2_BYTES + eth.length - 14);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, (eth[12] << 8) | eth[13]); // protocol: the EtherType
-  v.setUint32(4, ifindex);
-  v.setUint16(8, 1); // ARPHRD_ETHER
-  out[10] = packetType;
-  out[11] = 6;
-  out.set(eth.subarray(6, 12), 12); // the sender's MAC
-  out.set(eth.subarray(14), SLL2_BYTES);
-  return out;
+  const src = [...eth.subarray(6, 12)].map(hex2).join(':');
+  return encodeLink({ kind: 'sll2', src, ifindex, packetType }, (eth[12] << 8) | eth[13], eth.subarray(14)).bytes;
 }
 
 /** Writes the first `frames` frames of the dense capture as `-i any` on a bridge host sees it. */
