@@ -9,7 +9,7 @@ import { vrrpFrame } from '../test/support/encode.js';
 import { freePort } from '../test/support/net.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist/cli.js');
+const CLI = process.env.MONITOR_CLI ?? path.join(ROOT, 'dist/cli.js');
 const SEND = path.join(import.meta.dirname, 'monitor-send.py');
 const warmupS = Number(process.argv[2] ?? 20);
 const measureS = Number(process.argv[3] ?? 60);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { isIP } from 'node:net';
 import type { Alert } from './analyze/alerts.js';
-import type { AnalyzerSnapshot } from './analyze/analyzer.js';
+import type { AnalyzerBrief } from './analyze/analyzer.js';
 import { diagnose } from './analyze/diagnose.js';
 import { FlightRecorder } from './capture/evidence.js';
 import { interfaceAddresses } from './capture/interfaces.js';
@@ -211,7 +211,7 @@ class Probe {
     metrics.addSegment({
       segment: this.segment,
       iface,
-      snapshot: () => onWallClock(this.pipeline.analyzer.snapshot(), clock),
+      brief: () => onWallClock(this.pipeline.analyzer.brief(), clock),
       health: () => this.health(),
       claimedBy: (addr) => this.pipeline.analyzer.claimedBy(addr),
     });
@@ -449,8 +449,10 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, metric
   }
   if (path === '/metrics') {
     try {
-      const body = await metrics.text();
-      res.writeHead(200, { 'Content-Type': metrics.contentType }).end(body);
+      const body = await metrics.body();
+      // 'close' comes once the response is sent or its connection is gone: the buffer is free then.
+      res.on('close', body.done);
+      res.writeHead(200, { 'Content-Type': metrics.contentType }).end(body.bytes);
     } catch (err) {
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`metrics failed: ${(err as Error).message}\n`);
     }
@@ -543,17 +545,15 @@ export function stepLine(step: ClockStep): string {
   return `wall clock stepped ${how} by ${Math.abs(step.seconds).toFixed(3)} s (now ${new Date(step.wallTs * 1000).toISOString()}); analysis time kept continuous`;
 }
 
-/** A snapshot's timestamps as the metrics show them: on the wall clock of now. */
-function onWallClock(snap: AnalyzerSnapshot, clock: SteadyClock): AnalyzerSnapshot {
-  if (clock.offsetS === 0) return snap;
-  const wall = (ts: number) => clock.toWall(ts);
-  snap.vrids = snap.vrids.map((v) => ({
-    ...v,
-    masterSince: v.masterSince === null ? null : wall(v.masterSince),
-    lastAdvertTs: wall(v.lastAdvertTs),
-    routers: v.routers.map((r) => ({ ...r, firstSeenTs: wall(r.firstSeenTs), lastSeenTs: wall(r.lastSeenTs) })),
-  }));
-  return snap;
+/** A brief of the analysis (made for this scrape: changed in place) with its times on the wall clock. */
+function onWallClock(brief: AnalyzerBrief, clock: SteadyClock): AnalyzerBrief {
+  if (clock.offsetS === 0) return brief;
+  for (const v of brief.vrids) {
+    if (v.masterSince !== null) v.masterSince = clock.toWall(v.masterSince);
+    v.lastAdvertTs = clock.toWall(v.lastAdvertTs);
+    for (const r of v.routers) r.lastSeenTs = clock.toWall(r.lastSeenTs);
+  }
+  return brief;
 }
 
 function addSinkMetrics(metrics: PrometheusMetrics, probes: Probe[]): void {

@@ -18,11 +18,11 @@ import { checkGroupMembers, onGroup } from './groups.js';
 import { missedAdvertTimer } from './mastership.js';
 import type { VirtualRouter } from './model.js';
 import { onIcmpError } from './rejects.js';
-import { snapshot, type AnalyzerSnapshot } from './snapshot.js';
+import { brief, snapshot, type AnalyzerBrief, type AnalyzerSnapshot } from './snapshot.js';
 import { AnalyzerState, type AnalyzerOptions, type Totals } from './state.js';
 
 export type { AnalyzerOptions } from './state.js';
-export type { AnalyzerSnapshot, RouterSnapshot, VridSnapshot } from './snapshot.js';
+export type { AnalyzerBrief, AnalyzerSnapshot, RouterBrief, RouterSnapshot, VridBrief, VridSnapshot } from './snapshot.js';
 export type { DestinationKind, MasterChange, Role, VridState } from './model.js';
 export { vmacOf } from './model.js';
 
@@ -177,6 +177,11 @@ export class Analyzer {
 
   snapshot(): AnalyzerSnapshot {
     return snapshot(this.st);
+  }
+
+  /** The few numbers per virtual router a metrics scrape reads (snapshot() without its copies). */
+  brief(): AnalyzerBrief {
+    return brief(this.st);
   }
 
   private advanceTo(ts: number): void {

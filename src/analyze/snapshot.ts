@@ -76,10 +76,86 @@ export interface AnalyzerSnapshot {
   clocks: ClockEstimate[];
 }
 
+/** What a Prometheus scrape reads of a router: a few numbers, none of snapshot()'s copies. */
+export interface RouterBrief {
+  src: string;
+  role: Role;
+  priority: number;
+  intervalMs: number;
+  lastSeenTs: number;
+  adverts: number;
+}
+
+/** What a Prometheus scrape reads of a virtual router, in snapshot()'s order and with its routers in theirs. */
+export interface VridBrief {
+  family: Family;
+  vrid: number;
+  segment: string | null;
+  hasMaster: boolean;
+  /** Routers advertising as master now (the master and contenders): more than 1 is a split brain. */
+  masters: number;
+  masterSince: number | null;
+  lastAdvertTs: number;
+  routers: RouterBrief[];
+  openAlerts: Alert[];
+}
+
+export interface AnalyzerBrief {
+  vrids: VridBrief[];
+  unattributedAlerts: Alert[];
+}
+
+/**
+ * The analysis as a scrape of 510 virtual routers every 15 s needs it: snapshot() copies each
+ * router's interval samples, priority history and mastership history (~4 MB of garbage a scrape
+ * there), none of which a metric shows.
+ */
+export function brief(st: AnalyzerState): AnalyzerBrief {
+  const vrids: VridBrief[] = [];
+  for (const vr of st.vrs.values()) {
+    const routers: RouterBrief[] = [];
+    let masters = 0;
+    for (const r of sortedRouters(vr)) {
+      const role = roleOf(st, vr, r);
+      if (role === 'master' || role === 'contender') masters++;
+      routers.push({ src: r.src, role, priority: r.priority, intervalMs: r.intervalMs, lastSeenTs: r.lastSeenTs, adverts: r.adverts });
+    }
+    vrids.push({
+      family: vr.family,
+      vrid: vr.vrid,
+      segment: st.segmentName(vr),
+      hasMaster: vr.master !== null,
+      masters,
+      masterSince: masterSince(vr),
+      lastAdvertTs: vr.lastAdvertTs,
+      routers,
+      openAlerts: [...vr.conditions.values()].map((c) => c.alert),
+    });
+  }
+  return { vrids: vrids.sort(byVrid), unattributedAlerts: [...st.alerts.unattributed.conditions.values()].map((c) => c.alert) };
+}
+
+function byVrid(a: { vrid: number; family: Family; segment: string | null }, b: { vrid: number; family: Family; segment: string | null }): number {
+  return a.vrid - b.vrid || a.family.localeCompare(b.family) || (a.segment ?? '').localeCompare(b.segment ?? '');
+}
+
+function sortedRouters(vr: VirtualRouter): Router[] {
+  return [...vr.routers.values()].sort((a, b) => b.priority - a.priority || a.src.localeCompare(b.src));
+}
+
+function masterSince(vr: VirtualRouter): number | null {
+  return vr.spells.length ? vr.spells[vr.spells.length - 1].fromTs : null;
+}
+
+function roleOf(st: AnalyzerState, vr: VirtualRouter, r: Router): Role {
+  return vr.master === r ? 'master'
+    : r.priority === 0 ? 'resigned'
+    : isContending(r, st.nowTs) && isOpen(vr, 'duplicate-master') ? 'contender'
+    : 'backup-or-silent';
+}
+
 export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
-  const vrids = [...st.vrs.values()]
-    .map((vr) => vrSnapshot(st, vr))
-    .sort((a, b) => a.vrid - b.vrid || a.family.localeCompare(b.family) || (a.segment ?? '').localeCompare(b.segment ?? ''));
+  const vrids = [...st.vrs.values()].map((vr) => vrSnapshot(st, vr)).sort(byVrid);
   const groups = [...st.groups].map(([group, members]) => ({
     group,
     members: [...members].map(([src, m]) => ({ src, ...m })),
@@ -98,7 +174,7 @@ export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
 }
 
 function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
-  const routers = [...vr.routers.values()].sort((a, b) => b.priority - a.priority || a.src.localeCompare(b.src));
+  const routers = sortedRouters(vr);
   const open = [...vr.conditions.values()].map((c) => c.alert);
   return {
     family: vr.family,
@@ -108,7 +184,7 @@ function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
     versions: versionList(vr.versions),
     state: vridState(vr, open),
     master: vr.master ? routerSnapshot(st, vr, vr.master) : null,
-    masterSince: vr.spells.length ? vr.spells[vr.spells.length - 1].fromTs : null,
+    masterSince: masterSince(vr),
     lastAdvertTs: vr.lastAdvertTs,
     routers: routers.map((r) => routerSnapshot(st, vr, r)),
     masterChanges: vr.changes.slice(),
@@ -120,15 +196,11 @@ function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
 }
 
 function routerSnapshot(st: AnalyzerState, vr: VirtualRouter, r: Router): RouterSnapshot {
-  const role: Role = vr.master === r ? 'master'
-    : r.priority === 0 ? 'resigned'
-    : isContending(r, st.nowTs) && isOpen(vr, 'duplicate-master') ? 'contender'
-    : 'backup-or-silent';
   return {
     src: r.src,
     mac: r.mac,
     vmac: r.vmac,
-    role,
+    role: roleOf(st, vr, r),
     version: r.version,
     priority: r.priority,
     priorityHistory: r.priorityHistory.slice(),

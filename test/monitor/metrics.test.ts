@@ -30,7 +30,7 @@ async function monitorFile(file: string, segment = 'br0', scrapeOn: string[] = [
   }, (pkt) => metrics.packet(segment, pkt, pipeline.analyzer.segmentName(pkt)));
   metrics.addSegment({
     segment, iface: segment,
-    snapshot: () => pipeline.analyzer.snapshot(),
+    brief: () => pipeline.analyzer.brief(),
     health: () => ({ up: true, received: pipeline.frames, dropped: 0, ifDropped: 0, reopens: 0, gapSeconds: 0 }),
     claimedBy: (a) => pipeline.analyzer.claimedBy(a),
   });
@@ -184,5 +184,37 @@ describe('the exposition text', () => {
     const theirs = await metrics.registry.metrics();
     expect(ours.length).toBeGreaterThan(2000);
     expect(ours).toBe(theirs);
+  });
+});
+
+describe('the scrape buffer', () => {
+  it('writes numbers as prom-client does, integers digit by digit and the rest as JavaScript prints them', async () => {
+    const metrics = new PrometheusMetrics({ processMetrics: false });
+    const values = [0, -0, 7, -12, 255, 999_999_999_999_999, 1e15, 2 ** 53, 1e21, 1.5, -0.001, 1764868571.123456, NaN, Infinity, -Infinity];
+    values.forEach((v, i) => metrics.addScalar(`vrrpscope_test_${i}`, `value ${i}`, 'gauge', () => v));
+    const ours = await metrics.text();
+    expect(ours).toBe(await metrics.registry.metrics());
+    expect(ours).toContain('vrrpscope_test_5 999999999999999\n');
+    expect(ours).toContain('vrrpscope_test_3 -12\n');
+  });
+
+  it('leaves a scrape still being sent as it was while the next one is written', async () => {
+    const metrics = new PrometheusMetrics({ processMetrics: false });
+    let advertised = 1;
+    metrics.addScalar('vrrpscope_test_adverts_total', 'test', 'counter', () => advertised);
+    const first = await metrics.body();
+    const sent = Buffer.from(first.bytes);
+    advertised = 2;
+    const second = await metrics.body();
+    expect(first.bytes.equals(sent)).toBe(true);
+    expect(second.bytes.toString()).toContain('vrrpscope_test_adverts_total 2\n');
+    first.done();
+    second.done();
+    // Given back: the next scrape writes where the last one was.
+    advertised = 3;
+    const third = await metrics.body();
+    expect(third.bytes.buffer).toBe(second.bytes.buffer);
+    expect(third.bytes.toString()).toContain('vrrpscope_test_adverts_total 3\n');
+    third.done();
   });
 });

@@ -29,7 +29,7 @@ describe('monitor over a simulated week', () => {
     const analyzer = new Analyzer({ defaultLiveFilter: true, onAlert: (a) => metrics.alert(SEGMENT, a) });
     metrics.addSegment({
       segment: SEGMENT, iface: SEGMENT,
-      snapshot: () => analyzer.snapshot(),
+      brief: () => analyzer.brief(),
       health: () => ({ up: true, received: 0, dropped: 0, ifDropped: 0, reopens: 0, gapSeconds: 0 }),
       claimedBy: (a) => analyzer.claimedBy(a),
     });
