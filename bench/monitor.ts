@@ -23,6 +23,9 @@ const only = process.env.SCENARIO; // '1' or '2': one scenario only; '0': the fl
 /** Node options as the shipped systemd unit sets them (what users run); MONITOR_NODE_OPTIONS overrides. */
 const unit = fs.readFileSync(path.join(ROOT, 'deploy/systemd/vrrpscope-monitor.service'), 'utf8');
 const nodeOptions = process.env.MONITOR_NODE_OPTIONS ?? /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
+/** The unit's other environment (MALLOC_ARENA_MAX); MONITOR_UNIT_ENV=0 leaves it out. */
+const unitEnv = process.env.MONITOR_UNIT_ENV === '0' ? {} : Object.fromEntries(
+  [...unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].filter((m) => m[1] !== 'NODE_OPTIONS').map((m) => [m[1], m[2]]));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +61,7 @@ function rssMb(pid: number): number {
 
 async function scenario(name: string, frames: string[], intervalS: number): Promise<void> {
   const port = await freePort();
-  const monitor = spawn(process.execPath, [...(process.env.MONITOR_NODE_ARGS ?? '').split(' ').filter(Boolean), CLI, 'monitor', '-i', host, '--listen', `127.0.0.1:${port}`, '--no-drop-privileges', ...extraArgs], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+  const monitor = spawn(process.execPath, [...(process.env.MONITOR_NODE_ARGS ?? '').split(' ').filter(Boolean), CLI, 'monitor', '-i', host, '--listen', `127.0.0.1:${port}`, '--no-drop-privileges', ...extraArgs], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...unitEnv, NODE_OPTIONS: nodeOptions } });
   const sender = spawn('ip', ['netns', 'exec', ns, 'python3', SEND], { stdio: ['pipe', 'pipe', 'inherit'] });
   sender.stdin!.end(JSON.stringify({ iface: peer, frames, interval: intervalS, seconds: warmupS + measureS + 5 }));
   const scraper = setInterval(() => void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => ''), 15_000);
@@ -82,7 +85,7 @@ async function scenario(name: string, frames: string[], intervalS: number): Prom
     const vrs = metrics.split('\n').filter((l) => l.startsWith('vrrpscope_vr_has_master{')).length;
     const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? 0) / 2 ** 20;
     const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-    console.log(`${name}: ${frames.length / intervalS} frames/s, ${vrs} virtual routers; CPU ${(cpu * 100).toFixed(2)}% of one core (user ${(user * 100).toFixed(2)}%, system ${(sys * 100).toFixed(2)}%), RSS ${rssMb(monitor.pid!).toFixed(1)} MB (peak ${peak.toFixed(1)} MB); received ${received}, dropped ${dropped}; heap used ${heap.toFixed(1)} MB; load average ${load0} to ${load}${nodeOptions ? `; NODE_OPTIONS=${nodeOptions}` : ''}`);
+    console.log(`${name}: ${frames.length / intervalS} frames/s, ${vrs} virtual routers; CPU ${(cpu * 100).toFixed(2)}% of one core (user ${(user * 100).toFixed(2)}%, system ${(sys * 100).toFixed(2)}%), RSS ${rssMb(monitor.pid!).toFixed(1)} MB (peak ${peak.toFixed(1)} MB); received ${received}, dropped ${dropped}; heap used ${heap.toFixed(1)} MB; load average ${load0} to ${load}${nodeOptions ? `; NODE_OPTIONS=${nodeOptions}` : ''}${Object.entries(unitEnv).map(([k, v]) => `; ${k}=${v}`).join('')}`);
   } finally {
     clearInterval(scraper);
     // SIGTERM: a clean exit (and the profile, under NODE_OPTIONS=--cpu-prof).

@@ -26,8 +26,13 @@ const MAX_ADDRESSES = 65_536;
  * stays visible as a bucket's max or min however long the capture is.
  */
 export class IntervalSeries {
-  /** Flat [tMs, minMs, maxMs, ...], tMs of the bucket's first sample. */
-  readonly buckets: number[] = [];
+  /**
+   * Flat [tMs, minMs, maxMs, ...] in a typed array that doubles up to its cap and is coarsened in
+   * place: 510 routers of a week-long monitor each hold a full series, which as a growing
+   * number[] took up to half as much again in spare capacity and a new array per coarsening.
+   */
+  private data = new Float64Array(3 * 16);
+  private n = 0;
   private widthMs = 0;
   private originMs = 0;
   private lastIndex = -1;
@@ -35,6 +40,11 @@ export class IntervalSeries {
   adverts = 0;
 
   constructor(private readonly maxBuckets = SERIES_BUCKETS) {}
+
+  /** Flat [tMs, minMs, maxMs, ...], tMs of the bucket's first sample. */
+  get buckets(): number[] {
+    return Array.from(this.data.subarray(0, this.n));
+  }
 
   /** One advertisement at packet time `ts` (epoch s); `baseMs` is the report's time origin. */
   advert(ts: number, baseMs: number): void {
@@ -48,46 +58,57 @@ export class IntervalSeries {
   }
 
   private add(tMs: number, ms: number): void {
-    const b = this.buckets;
+    let b = this.data;
     if (this.widthMs > 0) {
       const index = Math.floor((tMs - this.originMs) / this.widthMs);
       if (index === this.lastIndex) {
-        const at = b.length - 3;
+        const at = this.n - 3;
         if (ms < b[at + 1]) b[at + 1] = ms;
         if (ms > b[at + 2]) b[at + 2] = ms;
         return;
       }
       this.lastIndex = index;
     }
-    b.push(tMs, ms, ms);
-    if (b.length / 3 > this.maxBuckets) this.coarsen();
+    if (this.n + 3 > b.length) {
+      const grown = new Float64Array(Math.min(2 * b.length, 3 * (this.maxBuckets + 1)));
+      grown.set(b);
+      this.data = b = grown;
+    }
+    b[this.n] = tMs;
+    b[this.n + 1] = ms;
+    b[this.n + 2] = ms;
+    this.n += 3;
+    if (this.n / 3 > this.maxBuckets) this.coarsen();
   }
 
-  /** Twice as wide buckets (the first time: wide enough to halve the count). */
+  /** Twice as wide buckets (the first time: wide enough to halve the count), merged in place. */
   private coarsen(): void {
-    const b = this.buckets;
+    const b = this.data;
     if (this.widthMs === 0) {
       this.originMs = b[0];
-      const spanMs = b[b.length - 3] - b[0];
+      const spanMs = b[this.n - 3] - b[0];
       this.widthMs = Math.max(1, Math.ceil(spanMs / (this.maxBuckets / 2)));
     } else {
       this.widthMs *= 2;
     }
-    const merged: number[] = [];
+    // The merged series is never longer than what has been read of the old one: it can be written over it.
+    let w = 0;
     let last = -1;
-    for (let i = 0; i < b.length; i += 3) {
+    for (let i = 0; i < this.n; i += 3) {
       const index = Math.floor((b[i] - this.originMs) / this.widthMs);
       if (index === last) {
-        const at = merged.length - 3;
-        merged[at + 1] = Math.min(merged[at + 1], b[i + 1]);
-        merged[at + 2] = Math.max(merged[at + 2], b[i + 2]);
+        const at = w - 3;
+        b[at + 1] = Math.min(b[at + 1], b[i + 1]);
+        b[at + 2] = Math.max(b[at + 2], b[i + 2]);
       } else {
-        merged.push(b[i], b[i + 1], b[i + 2]);
+        b[w] = b[i];
+        b[w + 1] = b[i + 1];
+        b[w + 2] = b[i + 2];
+        w += 3;
         last = index;
       }
     }
-    b.length = 0;
-    for (const v of merged) b.push(v);
+    this.n = w;
     this.lastIndex = last;
   }
 }
