@@ -6,15 +6,15 @@
 // the parser as it comes out and nothing else is kept, so a small file that inflates without end
 // (a decompression bomb) is read in the memory of one piece and stops at `-c N` like any capture.
 // gzip runs in Node's zlib, on libuv's thread pool, so inflating overlaps with parsing. Node 20's
-// zlib has no zstd (it came in Node 22.15), so zstd goes through fzstd, a maintained pure
-// JavaScript decoder with a streaming interface: nothing to compile or download at install.
+// zlib has no zstd (it came in Node 22.15), so zstd is decoded on a worker thread by the reference
+// zstd library through the optional zstd-napi, or by fzstd (pure JavaScript) where that did not
+// build: see zstd-decoders.ts.
 
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { CaptureError } from './types.js';
-import { pushByFrame, ZstdFrameError, ZstdFrameWalker } from './zstd-frames.js';
+import { openZstdDecoder, ZstdDamage } from './zstd-decoders.js';
 
 export type Compression = 'gzip' | 'zstd';
 
@@ -29,7 +29,7 @@ export interface ByteSink {
 
 /** Output piece of the gzip stream: large enough that per-piece costs vanish next to parsing. */
 const GZIP_CHUNK_BYTES = 256 * 1024;
-/** Input slice per fzstd push: bounds how long one push runs before a stop is seen. */
+/** Input slice per decoder push: bounds how long one push runs before a stop is seen. */
 const ZSTD_SLICE_BYTES = 64 * 1024;
 
 /**
@@ -67,7 +67,7 @@ async function gunzipInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Pro
   }
 }
 
-/** Thrown from fzstd's callback to end a push early once the sink has stopped. */
+/** Thrown from the decoder's output callback to end a push early once the sink has stopped. */
 const STOP = Symbol('stop');
 
 async function unzstdInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
@@ -78,21 +78,19 @@ async function unzstdInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Pro
 }
 
 async function unzstdHere(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
-  const walker = new ZstdFrameWalker();
-  const zstd = new Decompress((piece) => {
-    if (piece.length === 0) return;
+  const zstd = openZstdDecoder((piece) => {
     sink.push(piece);
     if (sink.stopped) throw STOP;
   });
   try {
     for await (const chunk of input) {
       for (let at = 0; at < chunk.length; at += ZSTD_SLICE_BYTES) {
-        pushByFrame(zstd, walker, chunk.subarray(at, at + ZSTD_SLICE_BYTES));
+        zstd.push(chunk.subarray(at, at + ZSTD_SLICE_BYTES));
         // Lets a timer or signal handler run between slices of a long synchronous inflate.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    zstd.push(new Uint8Array(0), true);
+    zstd.end();
   } catch (err) {
     if (err !== STOP) throw err;
   }
@@ -108,7 +106,7 @@ function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promi
   credits[0] = ZSTD_PIECES_AHEAD;
   const worker = new Worker(new URL('./zstd-worker.js', import.meta.url), {
     workerData: { credits },
-    // fzstd's garbage is one block at a time: a small young generation keeps the thread's RSS down.
+    // The decoders' garbage is one output piece at a time: a small young generation keeps the thread's RSS down.
     resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
   });
   let settled = false;
@@ -123,7 +121,7 @@ function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promi
       if (err === undefined) resolve();
       else reject(err);
     };
-    worker.on('message', (m: Uint8Array | { took?: true; done?: true; error?: string; code?: unknown }) => {
+    worker.on('message', (m: Uint8Array | { took?: true; done?: true; damage?: string; error?: string }) => {
       if (settled) return;
       if (m instanceof Uint8Array) {
         try {
@@ -139,8 +137,10 @@ function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promi
         wake?.();
       } else if (m.done) {
         finish();
+      } else if (m.damage !== undefined) {
+        finish(new ZstdDamage(m.damage));
       } else if (m.error !== undefined) {
-        finish(m.code === 'frame' ? new ZstdFrameError(m.error) : Object.assign(new Error(m.error), { code: m.code }));
+        finish(new Error(m.error));
       }
     });
     worker.on('error', finish);
@@ -171,9 +171,5 @@ function describeDamage(kind: Compression, err: unknown): string | undefined {
     if (code === 'Z_DATA_ERROR' || code === 'Z_STREAM_ERROR') return `gzip data is corrupt: ${err.message}`;
     return undefined;
   }
-  if (err instanceof ZstdFrameError) return `zstd data is corrupt or unsupported: ${err.message}`;
-  // fzstd's ZstdErrorCode: 5 is UnexpectedEOF, the others bad data or limits.
-  if (typeof code !== 'number') return undefined;
-  if (code === 5) return 'zstd data ends early: the compressed file is truncated';
-  return `zstd data is corrupt: ${err.message}`;
+  return err instanceof ZstdDamage ? err.message : undefined;
 }
