@@ -96,7 +96,8 @@ class NativeDecoder implements ZstdDecoder {
         throw refused ?? new ZstdDamage(`zstd data is corrupt: ${(err as Error).message}`);
       }
       const [hint, produced, consumed] = result;
-      this.hint = hint;
+      // A call that moved nothing asks for the next frame's header even at a frame's end.
+      if (produced > 0 || consumed > 0) this.hint = hint;
       src = src.subarray(consumed);
       // A full output buffer may hide more output with no input left: zstd's manual says call again.
       const full = produced === this.out.length;
