@@ -1,8 +1,8 @@
 // The two zstd decoders behind compressed.ts and zstd-worker.ts, one interface:
 //
 // - zstd-napi: the reference zstd library (C, bundled in the package and compiled at install, as
-//   the optional `pcap` is), driven through ZSTD_decompressStream with an output buffer of its own
-//   size: 5-6 times faster than fzstd, as fast as the zstd command.
+//   the optional `pcap` is), driven through ZSTD_decompressStream straight into the receiver's
+//   buffers: 5-6 times faster than fzstd, as fast as the zstd command.
 // - fzstd: pure JavaScript, the fallback where zstd-napi did not build (no compiler at install).
 //
 // Both are fed through the frame walker of zstd-frames.ts, which refuses a frame whose window is
@@ -18,28 +18,39 @@ export type ZstdDecoderKind = 'zstd-napi' | 'fzstd';
 /** What is wrong with the compressed data, in words for the error line. */
 export class ZstdDamage extends Error {}
 
+/** The largest piece a decoder hands over: zstd's largest block, and ZSTD_DStreamOutSize. */
+export const ZSTD_PIECE_BYTES = 128 * 1024;
+
+/**
+ * Where a decoder's output goes, in buffers the receiver lends: the decoder writes into the buffer
+ * it took last and hands the piece over from its start, after which the buffer is the receiver's
+ * again (a window valid during `emit`, as a capture's frames are). So the bytes are written once
+ * and the buffers are reused, not allocated per piece.
+ */
+export interface ZstdOutput {
+  /** A buffer of ZSTD_PIECE_BYTES, the decoder's until it emits from it. */
+  take(): Uint8Array<ArrayBuffer>;
+  /** A piece at the start of the buffer taken last. May throw to abandon the push. */
+  emit(piece: Uint8Array<ArrayBuffer>): void;
+}
+
 export interface ZstdDecoder {
   readonly kind: ZstdDecoderKind;
-  /** Decompresses `chunk`, handing every piece of output to the decoder's `emit` before returning. */
+  /** Decompresses `chunk`, handing every piece of output to `emit` before returning; `chunk` is the caller's again then. */
   push(chunk: Uint8Array): void;
   /** The input has ended: throws ZstdDamage if it ended inside a frame. */
   end(): void;
 }
 
-/**
- * A decoder that hands its output to `emit` in pieces of at most 128 KiB. A piece is the receiver's
- * to keep (never written again). `emit` may throw to abandon the push. Decoding errors are thrown
- * as ZstdDamage.
- */
-export function openZstdDecoder(emit: (piece: Uint8Array<ArrayBuffer>) => void, prefer: ZstdDecoderKind = 'zstd-napi'): ZstdDecoder {
+/** A decoder writing to `output`; decoding errors are thrown as ZstdDamage. */
+export function openZstdDecoder(output: ZstdOutput, prefer: ZstdDecoderKind = 'zstd-napi'): ZstdDecoder {
   const native = prefer === 'zstd-napi' ? loadNative() : undefined;
-  return native ? new NativeDecoder(native, emit) : new JsDecoder(emit);
+  return native ? new NativeDecoder(native, output) : new JsDecoder(output);
 }
 
 /** The part of zstd-napi's binding used here (zstd-napi/binding.d.ts). */
 interface NativeBinding {
   DCtx: new () => { decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number] };
-  dStreamOutSize(): number;
 }
 
 let native: NativeBinding | null | undefined;
@@ -60,19 +71,17 @@ class NativeDecoder implements ZstdDecoder {
   readonly kind = 'zstd-napi';
   private readonly dctx;
   private readonly walker = new ZstdFrameWalker();
-  private readonly outBytes: number;
-  private out: Uint8Array<ArrayBuffer>;
+  /** The buffer taken and not yet emitted from. */
+  private out: Uint8Array<ArrayBuffer> | undefined;
   /** ZSTD_decompressStream's last answer: 0 when a frame has just been decoded and flushed whole. */
   private hint = 0;
   private started = false;
 
   constructor(
     binding: NativeBinding,
-    private readonly emit: (piece: Uint8Array<ArrayBuffer>) => void,
+    private readonly output: ZstdOutput,
   ) {
     this.dctx = new binding.DCtx();
-    this.outBytes = binding.dStreamOutSize();
-    this.out = new Uint8Array(this.outBytes);
   }
 
   push(chunk: Uint8Array): void {
@@ -87,9 +96,10 @@ class NativeDecoder implements ZstdDecoder {
     }
     let src = chunk;
     for (;;) {
+      const out = (this.out ??= this.output.take());
       let result: [number, number, number];
       try {
-        result = this.dctx.decompressStream(this.out, src);
+        result = this.dctx.decompressStream(out, src);
       } catch (err) {
         // zstd-napi throws ZSTD_getErrorName's words ("Data corruption detected", ...); the
         // walker's, where it saw the damage too, say more ("a frame needs a 2147483648-byte window").
@@ -100,11 +110,10 @@ class NativeDecoder implements ZstdDecoder {
       if (produced > 0 || consumed > 0) this.hint = hint;
       src = src.subarray(consumed);
       // A full output buffer may hide more output with no input left: zstd's manual says call again.
-      const full = produced === this.out.length;
+      const full = produced === out.length;
       if (produced > 0) {
-        const piece = this.out.subarray(0, produced);
-        this.out = new Uint8Array(this.outBytes);
-        this.emit(piece);
+        this.out = undefined;
+        this.output.emit(out.subarray(0, produced));
       }
       if (src.length === 0 && !full) break;
     }
@@ -121,16 +130,23 @@ class JsDecoder implements ZstdDecoder {
   private readonly walker = new ZstdFrameWalker();
   private readonly zstd: Decompress;
 
-  constructor(emit: (piece: Uint8Array<ArrayBuffer>) => void) {
+  constructor(output: ZstdOutput) {
+    // fzstd hands over a view on its own memory (a block, at most 128 KiB): copied out.
     this.zstd = new Decompress((piece) => {
-      // A copy: fzstd copies the piece into its window after this callback returns.
-      if (piece.length > 0) emit(piece.slice());
+      for (let at = 0; at < piece.length; ) {
+        const out = output.take();
+        const n = Math.min(out.length, piece.length - at);
+        out.set(piece.subarray(at, at + n));
+        at += n;
+        output.emit(out.subarray(0, n));
+      }
     });
   }
 
   push(chunk: Uint8Array): void {
     try {
-      pushByFrame(this.zstd, this.walker, chunk);
+      // A copy: fzstd keeps the input of a block that is not complete yet.
+      pushByFrame(this.zstd, this.walker, new Uint8Array(chunk));
     } catch (err) {
       throw damage(err);
     }

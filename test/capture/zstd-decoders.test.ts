@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openZstdDecoder, ZstdDamage, type ZstdDecoderKind } from '../../src/capture/zstd-decoders.js';
+import { openZstdDecoder, ZSTD_PIECE_BYTES, ZstdDamage, type ZstdDecoderKind } from '../../src/capture/zstd-decoders.js';
 import { ROOT } from '../support/cli.js';
 
 const NO_ZSTD = spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'the zstd command is not installed (Debian package zstd)';
@@ -41,32 +41,64 @@ const plain = (() => {
 })();
 const zstd = (b: Uint8Array, ...flags: string[]) => spawnSync('zstd', ['-c', '-q', ...flags], { input: b, maxBuffer: 64 << 20 }).stdout as Buffer;
 
-/** Everything `kind` decodes from `packed` fed in pieces of `size`, and what it threw. */
-function decode(kind: ZstdDecoderKind, packed: Uint8Array, size: number): { out: Buffer; pieces: Uint8Array[]; error?: unknown } {
-  const pieces: Uint8Array[] = [];
-  const decoder = openZstdDecoder((piece) => void pieces.push(piece), kind);
+/**
+ * Everything `kind` decodes from `packed` fed in pieces of `size`, and what it threw. The output
+ * buffers are lent as the worker does, from a pool of two: a decoder that wrote into a buffer it
+ * had given back, or handed over a piece not at the start of the one it took, garbles the bytes;
+ * so does one that kept an input chunk past its push.
+ */
+function decode(kind: ZstdDecoderKind, packed: Uint8Array, size: number): { out: Buffer; pieces: number[]; error?: unknown } {
+  const copies: Buffer[] = [];
+  const pieces: number[] = [];
+  const pool = [new Uint8Array(ZSTD_PIECE_BYTES), new Uint8Array(ZSTD_PIECE_BYTES)];
+  let taken: Uint8Array<ArrayBuffer> | undefined;
+  const decoder = openZstdDecoder(
+    {
+      take() {
+        expect(taken, 'a second buffer taken before the first was emitted from').toBeUndefined();
+        taken = pool.shift()!;
+        return taken;
+      },
+      emit(piece) {
+        expect(piece.buffer).toBe(taken!.buffer);
+        expect(piece.byteOffset).toBe(0);
+        copies.push(Buffer.from(piece));
+        pieces.push(piece.length);
+        // Scribbled over and back in the pool: the bytes were the receiver's during emit only.
+        taken!.fill(0xee);
+        pool.push(taken!);
+        taken = undefined;
+      },
+    },
+    kind,
+  );
   expect(decoder.kind).toBe(kind);
   let error: unknown;
   try {
-    for (let at = 0; at < packed.length; at += size) decoder.push(packed.subarray(at, at + size));
+    // Each input chunk is scribbled over after its push, as the worker reuses its input buffers.
+    for (let at = 0; at < packed.length; at += size) {
+      const chunk = new Uint8Array(packed.subarray(at, at + size));
+      decoder.push(chunk);
+      chunk.fill(0xee);
+    }
     decoder.end();
   } catch (err) {
     error = err;
   }
-  return { out: Buffer.concat(pieces), pieces, error };
+  return { out: Buffer.concat(copies), pieces, error };
 }
 
 describe.each([
   ['zstd-napi', NO_NATIVE],
   ['fzstd', false],
 ] as const)('%s', (kind, skip) => {
-  it.skipIf(skip || NO_ZSTD)('decodes a capture in any pieces, into pieces of at most 128 KiB that stay as they were handed over', () => {
+  it.skipIf(skip || NO_ZSTD)('decodes a capture in any pieces, into the lent buffers, at most 128 KiB a piece', () => {
     const packed = zstd(plain);
     for (const size of [1, 7, 4096, packed.length]) {
       const { out, pieces, error } = decode(kind, packed, size);
       expect(error).toBeUndefined();
       expect(out.equals(plain), `in ${size}-byte pieces`).toBe(true);
-      expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(128 * 1024);
+      expect(Math.max(...pieces)).toBeLessThanOrEqual(ZSTD_PIECE_BYTES);
     }
   });
 
@@ -120,9 +152,15 @@ describe.each([
 
   it.skipIf(skip)('a stop thrown by the receiver ends the push as it is', () => {
     const stop = new Error('stop');
-    const decoder = openZstdDecoder(() => {
-      throw stop;
-    }, kind);
+    const decoder = openZstdDecoder(
+      {
+        take: () => new Uint8Array(ZSTD_PIECE_BYTES),
+        emit() {
+          throw stop;
+        },
+      },
+      kind,
+    );
     // A raw block of 4 bytes in a single-segment frame with its content size.
     const frame = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0x20, 4, 0x21, 0x00, 0x00, 1, 2, 3, 4);
     expect(() => {
@@ -133,5 +171,5 @@ describe.each([
 });
 
 it.skipIf(NO_NATIVE)('the reference library is what runs where zstd-napi built', () => {
-  expect(openZstdDecoder(() => {}).kind).toBe('zstd-napi');
+  expect(openZstdDecoder({ take: () => new Uint8Array(ZSTD_PIECE_BYTES), emit() {} }).kind).toBe('zstd-napi');
 });
