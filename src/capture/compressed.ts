@@ -121,7 +121,7 @@ function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promi
   let inFlight = 0;
   // Input buffers the worker is done with. Each chunk is copied into one and moved there, and moved
   // back with `took`: a copy made by postMessage would be the worker's garbage, and the worker makes
-  // so little else that some 20 MB of it waited for a collection (peak RSS 104 -> 86 MB on the 2M file).
+  // so little else that megabytes of it wait for a collection.
   const spare: ArrayBuffer[] = [];
   let wake: (() => void) | null = null;
   return new Promise<void>((resolve, reject) => {
