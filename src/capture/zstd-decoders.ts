@@ -2,7 +2,7 @@
 //
 // - zstd-napi: the reference zstd library (C, bundled in the package and compiled at install, as
 //   the optional `pcap` is), driven through ZSTD_decompressStream straight into the receiver's
-//   buffers: 5-6 times faster than fzstd, as fast as the zstd command.
+//   buffers: as fast as the zstd command, where fzstd is not (BENCHMARKS.md, sixth round).
 // - fzstd: pure JavaScript, the fallback where zstd-napi did not build (no compiler at install).
 //
 // Both are fed through the frame walker of zstd-frames.ts, which refuses a frame whose window is
