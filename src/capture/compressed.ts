@@ -6,15 +6,15 @@
 // the parser as it comes out and nothing else is kept, so a small file that inflates without end
 // (a decompression bomb) is read in the memory of one piece and stops at `-c N` like any capture.
 // gzip runs in Node's zlib, on libuv's thread pool, so inflating overlaps with parsing. Node 20's
-// zlib has no zstd (it came in Node 22.15), so zstd goes through fzstd, a maintained pure
-// JavaScript decoder with a streaming interface: nothing to compile or download at install.
+// zlib has no zstd (it came in Node 22.15), so zstd is decoded on a worker thread by the reference
+// zstd library through the optional zstd-napi, or by fzstd (pure JavaScript) where that did not
+// build: see zstd-decoders.ts.
 
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { CaptureError } from './types.js';
-import { pushByFrame, ZstdFrameError, ZstdFrameWalker } from './zstd-frames.js';
+import { openZstdDecoder, ZSTD_PIECE_BYTES, ZstdDamage } from './zstd-decoders.js';
 
 export type Compression = 'gzip' | 'zstd';
 
@@ -29,7 +29,7 @@ export interface ByteSink {
 
 /** Output piece of the gzip stream: large enough that per-piece costs vanish next to parsing. */
 const GZIP_CHUNK_BYTES = 256 * 1024;
-/** Input slice per fzstd push: bounds how long one push runs before a stop is seen. */
+/** Input slice per decoder push: bounds how long one push runs before a stop is seen. */
 const ZSTD_SLICE_BYTES = 64 * 1024;
 
 /**
@@ -67,7 +67,7 @@ async function gunzipInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Pro
   }
 }
 
-/** Thrown from fzstd's callback to end a push early once the sink has stopped. */
+/** Thrown from the decoder's output callback to end a push early once the sink has stopped. */
 const STOP = Symbol('stop');
 
 async function unzstdInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
@@ -78,52 +78,63 @@ async function unzstdInto(input: AsyncIterable<Uint8Array>, sink: ByteSink): Pro
 }
 
 async function unzstdHere(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
-  const walker = new ZstdFrameWalker();
-  const zstd = new Decompress((piece) => {
-    if (piece.length === 0) return;
-    sink.push(piece);
-    if (sink.stopped) throw STOP;
+  // One buffer: the parser is done with a piece when push returns.
+  const buffer = new Uint8Array(ZSTD_PIECE_BYTES);
+  const zstd = openZstdDecoder({
+    take: () => buffer,
+    emit(piece) {
+      sink.push(piece);
+      if (sink.stopped) throw STOP;
+    },
   });
   try {
     for await (const chunk of input) {
       for (let at = 0; at < chunk.length; at += ZSTD_SLICE_BYTES) {
-        pushByFrame(zstd, walker, chunk.subarray(at, at + ZSTD_SLICE_BYTES));
+        zstd.push(chunk.subarray(at, at + ZSTD_SLICE_BYTES));
         // Lets a timer or signal handler run between slices of a long synchronous inflate.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    zstd.push(new Uint8Array(0), true);
+    zstd.end();
   } catch (err) {
     if (err !== STOP) throw err;
   }
 }
 
-/** Decompressed pieces (up to 128 KiB each) the worker may have ready ahead of the parser. */
-const ZSTD_PIECES_AHEAD = 4;
-/** Compressed chunks handed to the worker and not yet used up. */
+/** Buffers of decompressed capture (128 KiB each) between the worker and the parser. */
+const ZSTD_PIECES = 5;
+/** Compressed chunks handed to the worker and not yet used up, of ZSTD_INPUT_BYTES at most. */
 const ZSTD_CHUNKS_AHEAD = 2;
+const ZSTD_INPUT_BYTES = 64 * 1024;
 
 function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
-  const credits = new Int32Array(new SharedArrayBuffer(4));
-  credits[0] = ZSTD_PIECES_AHEAD;
+  // Parsed pieces go back to the worker on `returns`, counted in `returned` (zstd-worker.ts).
+  const returned = new Int32Array(new SharedArrayBuffer(4));
+  const { port1: returns, port2: workerReturns } = new MessageChannel();
   const worker = new Worker(new URL('./zstd-worker.js', import.meta.url), {
-    workerData: { credits },
-    // fzstd's garbage is one block at a time: a small young generation keeps the thread's RSS down.
+    workerData: { returned, returns: workerReturns, pieces: ZSTD_PIECES },
+    transferList: [workerReturns],
+    // The worker makes little garbage (fzstd's, one block at a time): a small young generation keeps its RSS down.
     resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
   });
   let settled = false;
   let inFlight = 0;
+  // Input buffers the worker is done with. Each chunk is copied into one and moved there, and moved
+  // back with `took`: a copy made by postMessage would be the worker's garbage, and the worker makes
+  // so little else that megabytes of it wait for a collection.
+  const spare: ArrayBuffer[] = [];
   let wake: (() => void) | null = null;
   return new Promise<void>((resolve, reject) => {
     const finish = (err?: unknown): void => {
       if (settled) return;
       settled = true;
+      returns.close();
       void worker.terminate();
       wake?.();
       if (err === undefined) resolve();
       else reject(err);
     };
-    worker.on('message', (m: Uint8Array | { took?: true; done?: true; error?: string; code?: unknown }) => {
+    worker.on('message', (m: Uint8Array<ArrayBuffer> | { took?: ArrayBuffer; done?: true; damage?: string; error?: string }) => {
       if (settled) return;
       if (m instanceof Uint8Array) {
         try {
@@ -132,26 +143,36 @@ function unzstdInWorker(input: AsyncIterable<Uint8Array>, sink: ByteSink): Promi
           return finish(err);
         }
         if (sink.stopped) return finish();
-        Atomics.add(credits, 0, 1);
-        Atomics.notify(credits, 0);
+        // The parser is done with the piece (a capture's bytes are a window valid during push).
+        returns.postMessage(m.buffer, [m.buffer]);
+        Atomics.add(returned, 0, 1);
+        Atomics.notify(returned, 0);
       } else if (m.took) {
+        spare.push(m.took);
         inFlight--;
         wake?.();
       } else if (m.done) {
         finish();
+      } else if (m.damage !== undefined) {
+        finish(new ZstdDamage(m.damage));
       } else if (m.error !== undefined) {
-        finish(m.code === 'frame' ? new ZstdFrameError(m.error) : Object.assign(new Error(m.error), { code: m.code }));
+        finish(new Error(m.error));
       }
     });
     worker.on('error', finish);
     void (async () => {
       try {
         for await (const chunk of input) {
+          for (let at = 0; at < chunk.length && !settled; at += ZSTD_INPUT_BYTES) {
+            const part = chunk.subarray(at, at + ZSTD_INPUT_BYTES);
+            const copy = new Uint8Array(spare.pop() ?? new ArrayBuffer(ZSTD_INPUT_BYTES), 0, part.length);
+            copy.set(part);
+            worker.postMessage(copy, [copy.buffer]);
+            inFlight++;
+            while (inFlight >= ZSTD_CHUNKS_AHEAD && !settled) await new Promise<void>((w) => (wake = w));
+            wake = null;
+          }
           if (settled) return;
-          worker.postMessage(chunk);
-          inFlight++;
-          while (inFlight >= ZSTD_CHUNKS_AHEAD && !settled) await new Promise<void>((w) => (wake = w));
-          wake = null;
         }
         if (!settled) worker.postMessage({ end: true });
       } catch (err) {
@@ -171,9 +192,5 @@ function describeDamage(kind: Compression, err: unknown): string | undefined {
     if (code === 'Z_DATA_ERROR' || code === 'Z_STREAM_ERROR') return `gzip data is corrupt: ${err.message}`;
     return undefined;
   }
-  if (err instanceof ZstdFrameError) return `zstd data is corrupt or unsupported: ${err.message}`;
-  // fzstd's ZstdErrorCode: 5 is UnexpectedEOF, the others bad data or limits.
-  if (typeof code !== 'number') return undefined;
-  if (code === 5) return 'zstd data ends early: the compressed file is truncated';
-  return `zstd data is corrupt: ${err.message}`;
+  return err instanceof ZstdDamage ? err.message : undefined;
 }

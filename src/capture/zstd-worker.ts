@@ -1,38 +1,51 @@
 // zstd decompression on a worker thread, so that it overlaps with parsing and analysis on the
-// main thread (fzstd is JavaScript: on one thread it took as long as the rest of `read -q`).
+// main thread (on one thread, even the native decoder's time adds to the run's).
 //
 // Messages in: a Uint8Array of compressed input, or { end: true }. Messages out: a Uint8Array of
-// decompressed capture, { took: true } when an input chunk is used up, { done: true }, or
-// { error, code }. Backpressure: `credits` (shared) counts the pieces the main thread will still
-// take; at zero the worker waits inside fzstd's callback, so a bomb never runs ahead of the reader.
+// decompressed capture, { took } when an input chunk is used up (its buffer, moved back for the
+// next chunk), { done: true }, or { damage } (what is wrong with the data) or { error } (anything else).
+//
+// The pieces are written into `pieces` buffers of ZSTD_PIECE_BYTES, moved to the main thread and
+// moved back on `returns` once parsed: no buffer is allocated per piece. That is the backpressure
+// too: with every buffer at the main thread the worker waits (on `returned`, which the main thread
+// counts up after each return) inside the decoder's output, so a bomb never runs ahead of the reader.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { Decompress } from 'fzstd';
-import { pushByFrame, ZstdFrameError, ZstdFrameWalker } from './zstd-frames.js';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { openZstdDecoder, ZSTD_PIECE_BYTES, ZstdDamage } from './zstd-decoders.js';
 
 const port = parentPort!;
-const credits = (workerData as { credits: Int32Array }).credits;
-const walker = new ZstdFrameWalker();
-const zstd = new Decompress((piece) => {
-  if (piece.length === 0) return;
-  while (Atomics.load(credits, 0) <= 0) Atomics.wait(credits, 0, 0, 1000);
-  Atomics.sub(credits, 0, 1);
-  // A copy: fzstd copies the piece into its window after this callback returns.
-  const copy = piece.slice();
-  port.postMessage(copy, [copy.buffer]);
+const { returned, returns, pieces } = workerData as { returned: Int32Array; returns: MessagePort; pieces: number };
+let made = 0;
+
+const zstd = openZstdDecoder({
+  take() {
+    for (;;) {
+      // Read before looking, so a buffer returned in between ends the wait at once.
+      const seen = Atomics.load(returned, 0);
+      const back = receiveMessageOnPort(returns);
+      if (back) return new Uint8Array(back.message as ArrayBuffer);
+      if (made < pieces) {
+        made++;
+        return new Uint8Array(ZSTD_PIECE_BYTES);
+      }
+      Atomics.wait(returned, 0, seen, 1000);
+    }
+  },
+  emit(piece) {
+    port.postMessage(piece, [piece.buffer]);
+  },
 });
 
-port.on('message', (m: Uint8Array | { end: true }) => {
+port.on('message', (m: Uint8Array<ArrayBuffer> | { end: true }) => {
   try {
     if (m instanceof Uint8Array) {
-      pushByFrame(zstd, walker, m);
-      port.postMessage({ took: true });
+      zstd.push(m);
+      port.postMessage({ took: m.buffer }, [m.buffer]);
     } else {
-      zstd.push(new Uint8Array(0), true);
+      zstd.end();
       port.postMessage({ done: true });
     }
   } catch (err) {
-    const e = err as Error & { code?: unknown };
-    port.postMessage({ error: e.message, code: err instanceof ZstdFrameError ? 'frame' : e.code });
+    port.postMessage(err instanceof ZstdDamage ? { damage: err.message } : { error: (err as Error).message });
   }
 });

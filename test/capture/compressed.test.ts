@@ -211,14 +211,22 @@ describe('decompression bombs', () => {
     expect(few.wallMs).toBeLessThan(5_000);
   }, 180_000);
 
-  it.skipIf(NO_ZSTD)('zstd inflating to 1 GB: -q reads it all in bounded memory', () => {
+  it.skipIf(NO_ZSTD)('zstd inflating to 1 GB: -q reads it all in bounded memory; -c 3 stops at once, by path and on stdin', () => {
     const file = join(dir, 'bomb.pcap.zst');
     const zstd = (b: Uint8Array) => spawnSync('zstd', ['-c', '-q', '-19'], { input: b, maxBuffer: 64 << 20 }).stdout as Uint8Array;
-    writeFileSync(file, bomb(zstd, 1000));
+    const packed = bomb(zstd, 1000);
+    writeFileSync(file, packed);
     const all = runMeasured(['read', file, '-q'], { timeoutMs: 120_000 });
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain(`capture: ${5 + 680 * 1000} frames`);
     if (HAVE_GNU_TIME) expect(all.maxRssKb!).toBeLessThan(BOMB_RSS_LIMIT_KB);
+    // The worker is stopped with pieces on their way: nothing more is printed, and the run ends.
+    for (const few of [runMeasured(['read', file, '-c', '3']), runMeasured(['read', '-', '-c', '3'], { input: packed })]) {
+      expect(few.code, few.stderr).toBe(0);
+      expect(advertLines(few.stdout)).toHaveLength(3);
+      expect(few.stdout).toContain('capture: 3 frames');
+      expect(few.wallMs).toBeLessThan(5_000);
+    }
   }, 180_000);
 
   it('an endless gzip stream on stdin stops at -c 3', async () => {
