@@ -19,21 +19,44 @@ const MAX_SOURCES = 4096;
  * several places, with a packet (and a text: interface, direction, VLAN) of its own for each.
  */
 const WAYS = 4;
+/** VRRP and CARP identifiers are 8 bits. */
+const VRIDS = 256;
 
 export class KeptPerSource {
   private readonly map = new Map<string, KeptText[]>();
+  /**
+   * The text last handed out for a packet of each VRID (two ways: a VRID is often used over IPv4
+   * and IPv6 alike). A repeated advert is the very packet kept: found here by identity, with no
+   * hash of its source address (that Map lookup was most of the cost of writing a repeated line).
+   */
+  private readonly byVrid: (KeptText | undefined)[] = new Array<KeptText | undefined>(2 * VRIDS).fill(undefined);
 
   /** `same(a, b)`: every field the kept text shows is equal in a and b (sources are equal by the key). */
   constructor(private readonly same: (a: VrrpPacket, b: VrrpPacket) => boolean) {}
 
   /** The text kept for p's source if it still fits p; undefined when it must be built (then keep()). */
   lookup(p: VrrpPacket): KeptText | undefined {
+    const way = p.vrid & (VRIDS - 1);
+    const hot = this.byVrid[way];
+    if (hot !== undefined && hot.pkt === p) return hot;
+    const other = this.byVrid[way + VRIDS];
+    if (other !== undefined && other.pkt === p) return other;
     const kept = this.map.get(p.ip.src);
     if (kept === undefined) return undefined;
     // The very packet kept: the decoder answers a repeated frame with the packet it remembered.
-    for (let i = 0; i < kept.length; i++) if (kept[i].pkt === p) return kept[i];
+    for (let i = 0; i < kept.length; i++) if (kept[i].pkt === p) return this.remember(way, kept[i]);
     for (let i = 0; i < kept.length; i++) if (this.same(p, kept[i].pkt)) return kept[i];
     return undefined;
+  }
+
+  /** `k` becomes the first way of VRID slot `way`; the text there moves to the second. */
+  private remember(way: number, k: KeptText): KeptText {
+    const hot = this.byVrid[way];
+    if (hot !== k) {
+      this.byVrid[way + VRIDS] = hot;
+      this.byVrid[way] = k;
+    }
+    return k;
   }
 
   keep(p: VrrpPacket, text: string): KeptText {
@@ -45,7 +68,7 @@ export class KeptPerSource {
     const kept: KeptText = { pkt: p, text: flattened(text), bytes: null };
     if (list.length >= WAYS) list.pop();
     list.unshift(kept);
-    return kept;
+    return this.remember(p.vrid & (VRIDS - 1), kept);
   }
 }
 
