@@ -121,27 +121,31 @@ export interface VirtualRouter extends ConditionHolder {
 }
 
 export function newVirtualRouter(segment: number, family: Family, vrid: number): VirtualRouter {
+  // What every advert reads and writes comes first (see the router in adverts.ts).
   return {
-    key: `${segment}/${family}/${vrid}`, segment, family, vrid,
-    versions: 0,
-    routers: new Map(),
     lastRouter: null,
+    lastAdvertTs: -Infinity,
     master: null,
+    conditions: new Map(),
+    lastAdvertSrc: null,
+    soloRun: 0,
+    routers: new Map(),
+    overlapStartTs: null,
+    overlapAdverts: new Map(),
+    family,
+    vrid,
+    segment,
+    key: `${segment}/${family}/${vrid}`,
+    versions: 0,
     lostMaster: null,
     lostReason: null,
     spells: [],
     changes: [],
     changeCount: 0,
     lastChangeTs: null,
-    conditions: new Map(),
-    overlapStartTs: null,
-    overlapAdverts: new Map(),
-    lastAdvertSrc: null,
-    soloRun: 0,
     pendingGarp: null,
     pendingHidden: new Map(),
     alertCounts: {},
-    lastAdvertTs: -Infinity,
   };
 }
 
