@@ -129,18 +129,24 @@ export function brief(st: AnalyzerState): AnalyzerBrief {
       masterSince: masterSince(vr),
       lastAdvertTs: vr.lastAdvertTs,
       routers,
-      openAlerts: [...vr.conditions.values()].map((c) => c.alert),
+      openAlerts: openAlerts(vr),
     });
   }
   return { vrids: vrids.sort(byVrid), unattributedAlerts: [...st.alerts.unattributed.conditions.values()].map((c) => c.alert) };
 }
 
-function byVrid(a: { vrid: number; family: Family; segment: string | null }, b: { vrid: number; family: Family; segment: string | null }): number {
+type VridOrder = Pick<VridBrief, 'vrid' | 'family' | 'segment'>;
+
+function byVrid(a: VridOrder, b: VridOrder): number {
   return a.vrid - b.vrid || a.family.localeCompare(b.family) || (a.segment ?? '').localeCompare(b.segment ?? '');
 }
 
 function sortedRouters(vr: VirtualRouter): Router[] {
   return [...vr.routers.values()].sort((a, b) => b.priority - a.priority || a.src.localeCompare(b.src));
+}
+
+function openAlerts(vr: VirtualRouter): Alert[] {
+  return [...vr.conditions.values()].map((c) => c.alert);
 }
 
 function masterSince(vr: VirtualRouter): number | null {
@@ -175,7 +181,7 @@ export function snapshot(st: AnalyzerState): AnalyzerSnapshot {
 
 function vrSnapshot(st: AnalyzerState, vr: VirtualRouter): VridSnapshot {
   const routers = sortedRouters(vr);
-  const open = [...vr.conditions.values()].map((c) => c.alert);
+  const open = openAlerts(vr);
   return {
     family: vr.family,
     vrid: vr.vrid,
